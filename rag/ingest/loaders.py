@@ -1,0 +1,299 @@
+"""Read one file of the corpus into a normalized ``Document``.
+
+Each format only turns bytes into raw text plus metadata; ``normalize`` cleans the text,
+``lang`` assigns languages, and ``build_document`` computes offsets, labels and headings.
+Every failure a user can cause raises ``IngestError`` with a one-line reason naming the
+file, so a caller can print it and carry on with the next file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.errors import IngestError
+from rag.ingest.lang import assign_languages
+from rag.ingest.normalize import (
+    Block,
+    looks_like_heading,
+    normalize_paragraphs,
+    paragraph_label,
+    pretty_heading,
+    reflow_lines,
+    strip_markdown,
+)
+from rag.types import Document, Paragraph
+
+__all__ = ["SUPPORTED_SUFFIXES", "build_document", "discover", "load_document", "make_title"]
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".json", ".html", ".htm", ".pdf"})
+
+_BODY_FIELDS = ("body_md", "body", "text", "content")
+_METADATA_FIELDS = ("title", "url", "published_at", "canonical_source")
+# " date 2025-11-14 A delegation..." : a date stamp some scrapers put before the text.
+_DATE_MARKER = re.compile(r"\A\s*date:?\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\s+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# "RESOLUTION 2616 (2025)": a heading that names a numbered instrument; it stays the
+# heading of all the numbered paragraphs that follow in its language section.
+_IDENTIFIER_HEADING = re.compile(r"\d+\s*\(\d{4}\)")
+
+
+def discover(root: Path) -> list[Path]:
+    """All files under ``root``, recursively, sorted, skipping hidden files and folders.
+
+    Unsupported files are listed too: ``load_document`` reports them one by one.
+
+    Raises:
+        IngestError: ``root`` does not exist or is not a folder.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise IngestError(
+            f"Corpus folder {root} does not exist: create it or set RAG_CORPUS_DIR"
+            if not root.exists()
+            else f"Corpus folder {root} is not a directory: create it or set RAG_CORPUS_DIR"
+        )
+    files = [
+        path
+        for path in root.rglob("*")
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
+    ]
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def load_document(path: Path, root: Path) -> Document:
+    """Load and normalize one file; ``Document.source`` is its path relative to ``root``.
+
+    Example:
+        >>> seeds = Path("seeds")
+        >>> doc = load_document(seeds / "002_1492760e8c00b5f2.txt", seeds)  # doctest: +SKIP
+        >>> doc.source, doc.date  # doctest: +SKIP
+        ('002_1492760e8c00b5f2.txt', '2025-11-14')
+
+    Raises:
+        IngestError: unsupported suffix, unreadable or binary file, malformed JSON, PDF
+            without text, or nothing left after normalization. The message names the file.
+    """
+    path, root = Path(path), Path(root)
+    try:
+        source = path.relative_to(root).as_posix()
+    except ValueError:
+        source = path.name
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise IngestError(f"{source}: unsupported file type {suffix or '(none)'}; use {supported}")
+
+    meta: dict[str, Any] = {}
+    title = date = None
+    if suffix == ".pdf":
+        text, title = _read_pdf(path, source)
+    else:
+        raw = _read_text(path, source)
+        if suffix in (".html", ".htm"):
+            text, title, date = _read_html(raw, source)
+        elif suffix == ".json" or (raw.lstrip().startswith("{") and _json_article(raw)):
+            text, meta = _read_json_article(raw, source)
+            title, date = meta.get("title"), _iso_date(meta.get("published_at"))
+        else:
+            text, date = _split_date_marker(raw)
+            if suffix == ".md" or re.search(r"(?m)^#{1,6}\s", text):
+                text = strip_markdown(text)
+
+    blocks = normalize_paragraphs(text)
+    if not blocks:
+        raise IngestError(f"{source}: no text left after cleaning; the file is empty")
+    return build_document(source, blocks, title=title, date=date, metadata=meta)
+
+
+def build_document(
+    source: str,
+    blocks: Sequence[Block],
+    *,
+    title: str | None = None,
+    date: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Document:
+    """Assemble a ``Document`` from clean paragraphs: languages, labels, headings, offsets.
+
+    Paragraphs are joined with a blank line, so ``doc.text[p.start:p.end] == p.text``.
+    A paragraph's heading is the nearest heading before it in its language section; a
+    heading naming a numbered instrument ("Resolution 2616 (2025)") wins over later
+    minor headings ("PARLIAMENTARY ASSEMBLY") of the same section.
+    """
+    texts = [b.text for b in blocks]
+    langs = assign_languages(texts)
+    paragraphs: list[Paragraph] = []
+    offset = 0
+    section = identifier = nearest = None
+    for block, lang in zip(blocks, langs, strict=True):
+        if lang != section:
+            section, identifier, nearest = lang, None, None
+        if block.heading or looks_like_heading(block.text):
+            nearest = pretty_heading(block.text)
+            if _IDENTIFIER_HEADING.search(block.text):
+                identifier = nearest
+        end = offset + len(block.text)
+        paragraphs.append(
+            Paragraph(
+                text=block.text,
+                start=offset,
+                end=end,
+                lang=lang,
+                label=paragraph_label(block.text),
+                heading=identifier or nearest,
+            )
+        )
+        offset = end + 2
+    return Document(
+        source=source,
+        text="\n\n".join(texts),
+        title=title or make_title(blocks),
+        paragraphs=tuple(paragraphs),
+        date=date,
+        metadata=dict(metadata or {}),
+    )
+
+
+def make_title(blocks: Sequence[Block], limit: int = 120) -> str:
+    """A short title: a numbered-instrument heading, else the first markdown heading,
+    else the first paragraph, cut to its first sentence and ``limit`` characters.
+
+        >>> make_title([Block("ALMATY – Kazakhstan and PACE met. More text.")])
+        'ALMATY – Kazakhstan and PACE met.'
+    """
+    for block in blocks:
+        if looks_like_heading(block.text) and _IDENTIFIER_HEADING.search(block.text):
+            return pretty_heading(block.text)
+    for block in blocks:
+        if block.heading:
+            return block.text
+    first = blocks[0].text if blocks else ""
+    if len(first) > limit:
+        match = re.match(r"(.+?[.!?])\s", first)
+        first = match.group(1) if match else first
+    if len(first) > limit:
+        first = first[:limit].rsplit(" ", 1)[0] + "…"
+    return first
+
+
+def _read_text(path: Path, source: str) -> str:
+    """Decoded text of a file; binary or undecodable content is an error."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{source}: cannot read the file ({exc.strerror or exc})") from exc
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise IngestError(f"{source}: looks like a binary file (NUL bytes), not text; remove it")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"{source}: is not UTF-8 text (byte {exc.start}); re-save it as UTF-8"
+        ) from exc
+
+
+def _split_date_marker(text: str) -> tuple[str, str | None]:
+    """Remove a leading ``date YYYY-MM-DD`` stamp and return it.
+
+    >>> _split_date_marker(" date 2025-11-14 A delegation")
+    ('A delegation', '2025-11-14')
+    """
+    match = _DATE_MARKER.match(text)
+    if not match:
+        return text, None
+    return text[match.end() :], match.group(1)
+
+
+def _iso_date(value: Any) -> str | None:
+    match = _ISO_DATE.match(str(value)) if value else None
+    return match.group(0) if match else None
+
+
+def _json_article(raw: str) -> dict[str, Any] | None:
+    """The parsed object if ``raw`` is a JSON article (an object with a body field)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and any(isinstance(data.get(f), str) for f in _BODY_FIELDS):
+        return data
+    return None
+
+
+def _read_json_article(raw: str, source: str) -> tuple[str, dict[str, Any]]:
+    """Plain text of a JSON article's markdown body, and its metadata."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise IngestError(f"{source}: malformed JSON ({exc}); fix or remove the file") from exc
+    if not isinstance(data, dict):
+        raise IngestError(f"{source}: JSON must be an article object with a 'body_md' field")
+    body = next((data[f] for f in _BODY_FIELDS if isinstance(data.get(f), str)), None)
+    if body is None:
+        fields = ", ".join(_BODY_FIELDS)
+        raise IngestError(f"{source}: JSON article has no text; expected one of {fields}")
+    meta = {k: data[k] for k in _METADATA_FIELDS if data.get(k) is not None}
+    return strip_markdown(body), meta
+
+
+def _read_html(raw: str, source: str) -> tuple[str, str | None, str | None]:
+    """Main text of an HTML page (as markdown), its title and its published date."""
+    import trafilatura
+
+    text = trafilatura.extract(
+        raw,
+        output_format="markdown",
+        include_comments=False,
+        include_tables=True,
+        favor_recall=True,
+    )
+    if not text:
+        text = trafilatura.html2txt(raw) or ""
+    meta = trafilatura.extract_metadata(raw)
+    title = meta.title if meta is not None and meta.title else None
+    if title is None:
+        match = re.search(r"<title[^>]*>(.*?)</title>", raw, re.IGNORECASE | re.DOTALL)
+        title = re.sub(r"\s+", " ", match.group(1)).strip() if match else None
+        title = title or None
+    # Only an explicit publication date: trafilatura's own guess can come from a footer.
+    date_tag = re.search(
+        r'(?:article:published_time|datePublished|name="date")[^>]*?content="(\d{4}-\d{2}-\d{2})'
+        r'|<time[^>]*datetime="(\d{4}-\d{2}-\d{2})',
+        raw,
+        re.IGNORECASE,
+    )
+    date = (date_tag.group(1) or date_tag.group(2)) if date_tag else None
+    return strip_markdown(text), title, date
+
+
+def _read_pdf(path: Path, source: str) -> tuple[str, str | None]:
+    """Text of a PDF, page by page (a page break is a paragraph break), and its title."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            reader.decrypt("")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = reader.metadata.title if reader.metadata else None
+    except Exception as exc:  # pypdf raises many types for damaged or locked files
+        raise IngestError(
+            f"{source}: cannot read the PDF ({type(exc).__name__}: {exc}); "
+            "check it opens in a PDF viewer and is not password-protected"
+        ) from exc
+    text = "\n\n".join(reflow_lines(page) for page in pages)
+    if not text.strip():
+        raise IngestError(f"{source}: the PDF has no text layer (scanned images?); OCR it first")
+    return text, (title or None) if isinstance(title, str) else None
