@@ -100,6 +100,14 @@ def test_real_seeds_stay_within_budget(path: Path) -> None:
         check_invariants(doc, chunk_document(doc, max_tokens=max_tokens), max_tokens)
 
 
+def test_huge_unstructured_text_is_chunked() -> None:
+    # No blank line and no space: the pysbd windows and the character cuts must cope.
+    seed = " ".join((SEEDS / "003_8055ac30947230f7.txt").read_text(encoding="utf-8").split())
+    for text in (seed * 2, "x" * 60_000):
+        doc = make_doc([text])
+        check_invariants(doc, chunk_document(doc), 160)
+
+
 def test_languages_never_mix() -> None:
     texts = ["Short English one.", "Another English line.", "Une phrase française."]
     texts += ["Encore du français.", "Una frase italiana.", "Back to English."]
