@@ -1,0 +1,152 @@
+"""The ``llamacpp`` backend: a local GGUF model through llama-cpp-python, fully offline.
+
+The only module that imports ``llama_cpp`` (lazily, on first generation). The model is
+loaded once per process and shared: loading takes seconds and ~2 GB of RAM. llama.cpp
+contexts are not thread-safe, so one lock serializes generations; the UI's concurrent
+requests simply queue. Keeping one ``Llama`` object also keeps its evaluated prompt: the
+next prompt that starts with the same tokens (the fixed system prompt) skips them.
+
+    backend = LlamaCppBackend.from_settings(Settings.from_env())
+    for chunk in backend.stream(Request(question, passages, messages=build_messages(...))):
+        print(chunk, end="")
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rag.errors import BackendError
+from rag.llm.base import Backend, Request
+from rag.llm.local_model import INSTALL_HINT, local_model_available, model_path
+
+if TYPE_CHECKING:
+    from rag.config import Settings
+
+__all__ = ["LlamaCppBackend", "context_size", "local_model_available"]
+
+log = logging.getLogger(__name__)
+
+#: Room for the system prompt, the question, the chat template and the history.
+_PROMPT_OVERHEAD = 600
+_CTX_STEP = 512
+_TOKEN_MARGIN = 1.15  # same margin as rag.prompt: budgets are cl100k tokens
+
+_models: dict[str, Any] = {}  # resolved path -> llama_cpp.Llama, one per process
+_load_lock = threading.Lock()
+_generate_lock = threading.Lock()
+
+
+def context_size(settings: Settings) -> int:
+    """``n_ctx`` for the prompt budget: sources + answer + overhead, rounded up to 512.
+
+    With the defaults (1100 source tokens, 256 answer tokens): 2560.
+    """
+    need = math.ceil(settings.context_tokens * _TOKEN_MARGIN)
+    need += settings.max_answer_tokens + _PROMPT_OVERHEAD
+    return _CTX_STEP * math.ceil(need / _CTX_STEP)
+
+
+def _load(path: Path, n_ctx: int, n_threads: int) -> Any:
+    key = str(path.resolve())
+    with _load_lock:
+        llm = _models.get(key)
+        if llm is not None and llm.n_ctx() >= n_ctx:
+            return llm
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise BackendError(f"llama-cpp-python is not installed: {INSTALL_HINT}.") from None
+        started = time.perf_counter()
+        try:
+            llm = Llama(
+                model_path=key,
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                verbose=False,
+            )
+        except Exception as exc:  # llama_cpp raises ValueError/RuntimeError on bad files
+            raise BackendError(
+                f"Cannot load the GGUF model {path} ({exc}): check that it is a complete GGUF "
+                "file, or unset RAG_LLM_MODEL to use the packaged model."
+            ) from exc
+        log.info(
+            "Loaded %s (n_ctx=%d, threads=%d) in %.1f s",
+            path.name,
+            n_ctx,
+            n_threads,
+            time.perf_counter() - started,
+        )
+        _models[key] = llm
+        return llm
+
+
+class LlamaCppBackend(Backend):
+    """Local llama.cpp chat model. Build with ``from_settings``; the model loads lazily."""
+
+    name: ClassVar[str] = "llamacpp"
+    can_stream: ClassVar[bool] = True
+
+    def __init__(self, path: Path, *, n_ctx: int = 2560, n_threads: int | None = None) -> None:
+        self.path = Path(path)
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or os.cpu_count() or 1
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LlamaCppBackend:
+        """Resolve (and on first use assemble + verify) the model file.
+
+        Raises:
+            BackendError: the model is not installed, missing or corrupt.
+        """
+        return cls(
+            model_path(settings),
+            n_ctx=context_size(settings),
+            n_threads=settings.llm_threads or os.cpu_count(),
+        )
+
+    def load(self) -> Any:
+        """The shared ``llama_cpp.Llama`` for this model (loads it on first call)."""
+        return _load(self.path, self.n_ctx, self.n_threads)
+
+    def stream(self, request: Request) -> Iterator[str]:
+        """Yield the reply as llama.cpp generates it.
+
+        Raises:
+            BackendError: the prompt does not fit the context, or llama.cpp failed.
+        """
+        messages = list(request.messages)
+        if not messages:
+            from rag.prompt import build_messages
+
+            messages = build_messages(request.question, request.passages)
+        llm = self.load()
+        # The lock is held for the whole generation; closing the generator early (the
+        # consumer stops iterating) releases it through the with-block.
+        with _generate_lock:
+            try:
+                chunks = llm.create_chat_completion(
+                    messages=messages,
+                    max_tokens=request.max_tokens,
+                    temperature=request.temperature,
+                    stop=list(request.stop) or None,
+                    stream=True,
+                )
+                for chunk in chunks:
+                    delta = chunk["choices"][0].get("delta", {}).get("content")
+                    if delta:
+                        yield delta
+            except ValueError as exc:  # "Requested tokens (...) exceed context window"
+                raise BackendError(
+                    f"The prompt does not fit the local model's context ({self.n_ctx} tokens): "
+                    f"lower RAG_CONTEXT_TOKENS or RAG_TOP_K. ({exc})"
+                ) from exc
+            except RuntimeError as exc:
+                raise BackendError(f"The local model failed while generating: {exc}") from exc
