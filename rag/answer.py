@@ -1,0 +1,276 @@
+"""The read path, orchestration only:
+
+question (+history) -> condense -> retrieve -> evidence gate -> generate -> verify -> Answer
+
+>>> a = answer("How many political prisoners does the Assembly want released?")
+>>> a.text
+'... releasing 39 political prisoners ... [1].'
+>>> a.citations[0].source, a.citations[0].locator
+('003_8055ac30947230f7.txt', 'Resolution 2616 (2025), §5')
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rag.config import Settings
+from rag.embeddings import get_embedder
+from rag.errors import QuestionError
+from rag.llm.base import Backend, Request, get_backend
+from rag.types import Answer, Citation, Passage, Turn
+
+__all__ = ["answer", "ensure_index", "stream_answer", "to_turns"]
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+
+
+def to_turns(history: Iterable[Turn | Mapping[str, Any]]) -> list[Turn]:
+    """Accept ``Turn``s, OpenAI-style dicts, or Gradio 6 messages whose ``content`` is a
+    list of parts (``[{"type": "text", "text": ...}]``), and return plain ``Turn``s."""
+    turns: list[Turn] = []
+    for item in history:
+        if isinstance(item, Turn):
+            turns.append(item)
+            continue
+        role = str(item.get("role", "user"))
+        content = item.get("content", "")
+        if isinstance(content, list):
+            content = " ".join(
+                str(p.get("text", "")) if isinstance(p, Mapping) else str(p) for p in content
+            )
+        if role in ("user", "assistant") and str(content).strip():
+            turns.append(Turn(role=role, content=str(content)))  # type: ignore[arg-type]
+    return turns
+
+
+def ensure_index(settings: Settings) -> None:
+    """Build the index from the corpus folder on first use (when it is empty)."""
+    from rag.index import open_index
+
+    if open_index(settings).count() == 0:
+        from rag.sync import sync_corpus
+
+        log.info("Index is empty: indexing %s", settings.corpus_dir)
+        report = sync_corpus(settings)
+        for name, reason in report.skipped:
+            log.warning("skipped %s: %s", name, reason)
+
+
+def _question_lang(question: str) -> str:
+    from rag.ingest.lang import detect_language
+
+    lang = detect_language(question)
+    return lang if lang in ("en", "fr", "it") else "en"
+
+
+def _condense(question: str, history: list[Turn], backend: Backend, settings: Settings) -> str:
+    if not history:
+        return question
+    if not backend.uses_prompt:
+        from rag.llm.extractive import condense_heuristic
+
+        return condense_heuristic(question, history)
+    from rag.prompt import build_condense_messages
+
+    rewritten = backend.complete(
+        Request(
+            question=question, messages=build_condense_messages(question, history), max_tokens=64
+        )
+    ).strip()
+    return rewritten.splitlines()[0].strip() if rewritten else question
+
+
+def _abstain_text(lang: str) -> str:
+    from rag.prompt import ABSTAIN_TEXTS
+
+    return ABSTAIN_TEXTS.get(lang, ABSTAIN_TEXTS["en"])
+
+
+def _generate(
+    q: str,
+    passages: list[Passage],
+    turns: list[Turn],
+    backend: Backend,
+    settings: Settings,
+    lang: str,
+) -> Iterator[str]:
+    if not backend.uses_prompt:
+        yield from backend.stream(Request(question=q, passages=passages))
+        return
+    if not passages:
+        yield _abstain_text(lang)
+        return
+    from rag.prompt import build_messages
+
+    messages = build_messages(q, passages, turns, settings=settings)
+    yield from backend.stream(
+        Request(
+            question=q,
+            passages=passages,
+            messages=messages,
+            max_tokens=settings.max_answer_tokens,
+            temperature=settings.temperature,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _Final:
+    text: str
+    abstained: bool
+    citations: list[Citation]
+    unsupported: list[str]
+
+
+def _finalize(
+    q: str, raw: str, passages: list[Passage], backend: Backend, settings: Settings, lang: str
+) -> _Final:
+    """Verify citations; retry once strictly, then fall back to extractive, when an
+    answer that is not an abstention ends up with no valid citation."""
+    from rag.citations import verify
+    from rag.prompt import build_strict_retry_messages, is_abstention
+
+    if not raw.strip() or is_abstention(raw) or not passages:
+        return _Final(_abstain_text(lang), True, [], [])
+    checked = verify(raw, passages, lang=lang)
+    unsupported = list(checked.unsupported)
+    if not checked.citations and backend.uses_prompt:
+        log.info("answer had no valid citation; retrying with a stricter instruction")
+        retry = backend.complete(
+            Request(
+                question=q,
+                passages=passages,
+                messages=build_strict_retry_messages(q, passages, raw, settings=settings),
+                max_tokens=settings.max_answer_tokens,
+                temperature=settings.temperature,
+            )
+        )
+        if is_abstention(retry):
+            return _Final(_abstain_text(lang), True, [], unsupported)
+        checked = verify(retry, passages, lang=lang)
+        unsupported += checked.unsupported
+        if not checked.citations:
+            log.info("retry had no valid citation either; falling back to extractive")
+            from rag.llm.extractive import ExtractiveBackend
+
+            fallback = ExtractiveBackend.from_settings(settings).complete(
+                Request(question=q, passages=passages)
+            )
+            if is_abstention(fallback):
+                return _Final(_abstain_text(lang), True, [], unsupported)
+            checked = verify(fallback, passages, lang=lang)
+    if not checked.citations:
+        return _Final(_abstain_text(lang), True, [], unsupported)
+    return _Final(checked.text, False, checked.citations, unsupported)
+
+
+def stream_answer(
+    question: str,
+    history: Iterable[Turn | Mapping[str, Any]] = (),
+    *,
+    settings: Settings | None = None,
+    backend: Backend | None = None,
+) -> Iterator[str | Answer]:
+    """Yield the answer text in deltas as it is produced, then the final ``Answer``.
+
+    The final ``Answer.text`` is the verified text, which may differ from the streamed
+    deltas (unsupported sentences removed, citations re-pointed).
+
+    Raises:
+        QuestionError: the question is empty or too long.
+        RAGError: index or backend failures, with a message saying what to do.
+    """
+    t_start = time.perf_counter()
+    q = (question or "").strip()
+    if not q:
+        raise QuestionError("The question is empty: type a question about your documents.")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"The question is {len(q)} characters long; keep it under {MAX_QUESTION_CHARS}."
+        )
+    settings = settings or Settings.from_env()
+    turns = to_turns(history)
+    timings: dict[str, float] = {}
+
+    def lap(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[stage] = round((now - since) * 1000, 1)
+        return now
+
+    t = time.perf_counter()
+    ensure_index(settings)
+    backend = backend or get_backend(settings)
+    t = lap("index", t)
+    query = _condense(q, turns, backend, settings)
+    t = lap("condense", t)
+    from rag.retrieve import retrieve
+
+    passages: list[Passage] = retrieve(query, settings)
+    t = lap("retrieve", t)
+    lang = _question_lang(q)
+
+    if backend.uses_prompt:
+        # The gate: skip the LLM when the evidence clearly cannot answer (no guessing).
+        from rag.evidence import assess
+        from rag.prompt import fit_passages
+
+        verdict = assess(q, passages, embedder=get_embedder(settings))
+        context = fit_passages(passages, settings.context_tokens) if verdict.answerable else []
+    else:
+        context = passages
+    parts: list[str] = []
+    for delta in _generate(q, context, turns, backend, settings, lang):
+        parts.append(delta)
+        yield delta
+    t = lap("generate", t)
+    result = _finalize(q, "".join(parts), context, backend, settings, lang)
+    lap("verify", t)
+    timings["total"] = round((time.perf_counter() - t_start) * 1000, 1)
+    yield Answer(
+        question=q,
+        text=result.text,
+        abstained=result.abstained,
+        citations=result.citations,
+        # What the backend saw; on a gate abstention, what retrieval found.
+        passages=list(context or passages),
+        timings=timings,
+        query=query,
+        backend=backend.name,
+        unsupported=result.unsupported,
+    )
+
+
+def answer(
+    question: str,
+    history: Iterable[Turn | Mapping[str, Any]] = (),
+    *,
+    settings: Settings | None = None,
+    backend: Backend | None = None,
+) -> Answer:
+    """Answer ``question`` from the indexed documents, with verified citations.
+
+    Args:
+        question: the user's question, in any language.
+        history: earlier turns (``Turn``s or ``{"role", "content"}`` dicts) for follow-ups.
+        settings: defaults to ``Settings.from_env()``.
+        backend: an LLM backend instance; defaults to ``settings.llm_backend``.
+
+    Returns:
+        An ``Answer`` with text, ``abstained``, verified ``citations``, the ranked
+        ``passages`` and per-stage ``timings`` in milliseconds.
+
+    Raises:
+        QuestionError, IngestError, IndexStoreError, BackendError (all ``RAGError``).
+    """
+    final: Answer | None = None
+    for item in stream_answer(question, history, settings=settings, backend=backend):
+        if isinstance(item, Answer):
+            final = item
+    assert final is not None
+    return final

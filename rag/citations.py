@@ -1,0 +1,160 @@
+"""Mechanical citation checking: every sentence of an answer must be supported by the
+passage it cites, or it is re-pointed to the passage that does support it, or removed.
+
+Support score (documented, deterministic): the share of the sentence's content terms
+(stemmed, stop words removed; see ``rag.text.content_terms``) that occur in the passage,
+and 0 when the sentence states a number the passage does not contain (numbers are what
+small models invent most). A sentence is supported when the score is >= ``THRESHOLD``.
+
+    >>> p = [Passage("c1", "a.txt", "The Assembly calls for releasing 39 political prisoners.", 1)]
+    >>> verify("The Assembly wants 39 political prisoners released [1].", p).citations[0].n
+    1
+    >>> verify("The Assembly wants 40 prisoners released [1].", p).unsupported
+    ['The Assembly wants 40 prisoners released.']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag.text import content_terms, numbers
+from rag.types import Citation, Passage
+
+__all__ = ["THRESHOLD", "Verified", "normalize_markers", "sentences", "support", "verify"]
+
+THRESHOLD = 0.5
+
+_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+# Citation styles small models produce instead of [n]; each becomes [n].
+_VARIANTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\[([^\]\n]{1,80})\]\((?:#|source:?\s*)?(\d+)\)"), r"\1 [\2]"),  # [text](3)
+    (re.compile(r"\[(\d+)\]\([^)\n]*\)"), r"[\1]"),  # [3](url)
+    (re.compile(r"\[\^(\d+)\]"), r"[\1]"),  # footnote [^3]
+    (
+        re.compile(
+            r"[\[(]\s*(?:sources?|passages?|docs?|documents?|fonte|réf)\s*[:#]?\s*\[?(\d+)\]?"
+            r"[^\])\n]{0,30}[\])]",
+            re.IGNORECASE,
+        ),
+        r"[\1]",
+    ),  # [Source 3], (source [3] on page 5)
+    (
+        re.compile(
+            r"\b(?:sources?|passages?)\s*\[(\d+)\](?:\s*(?:on|at)\s*page\s*\d+)?", re.IGNORECASE
+        ),
+        r"[\1]",
+    ),  # source [3] on page 5
+    (re.compile(r"【(\d+)[^】]*】"), r"[\1]"),
+]
+_SENT_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The outcome of checking an answer against its passages."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+
+
+def normalize_markers(text: str) -> str:
+    """Rewrite other citation styles to ``[n]``: "see [Source 2]" -> "see [2]"."""
+    for pattern, repl in _VARIANTS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _ns(segment: str) -> list[int]:
+    return [int(n) for m in _MARKER.finditer(segment) for n in re.split(r"\s*[,;]\s*", m[1])]
+
+
+def _strip(segment: str) -> str:
+    return re.sub(r"\s+([.!?;:,])", r"\1", _MARKER.sub("", segment)).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Split an answer into sentences, keeping each sentence's markers with it.
+
+    Markers written after the full stop ("... released. [1] Next") belong to the
+    sentence before them: ["... released. [1]", "Next"].
+    """
+    parts = [p for p in _SENT_END.split(text.strip()) if p and p.strip()]
+    out: list[str] = []
+    for part in parts:
+        lead = re.match(r"^((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)\s*(.*)$", part, re.DOTALL)
+        if lead and out:
+            out[-1] = f"{out[-1]} {lead[1].strip()}"
+            part = lead[2]
+        if part.strip():
+            out.append(part.strip())
+    return out
+
+
+def support(sentence: str, passage: str, lang: str = "en") -> tuple[float, str]:
+    """Support score of ``sentence`` by ``passage`` and the passage sentence that best
+    matches it (the quote). See the module docstring for the definition."""
+    claim = _strip(sentence)
+    terms = content_terms(claim, lang)
+    if not terms:
+        return 0.0, ""
+    if not numbers(claim) <= numbers(passage):
+        return 0.0, ""
+    score = len(terms & (content_terms(passage, lang) | content_terms(passage, "en"))) / len(terms)
+    best, quote = -1, passage[:300]
+    for s in _SENT_END.split(passage):
+        overlap = len(terms & content_terms(s, lang))
+        if s.strip() and overlap > best:
+            best, quote = overlap, s.strip()
+    return score, quote
+
+
+def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verified:
+    """Check every sentence of ``text`` against the passages its ``[n]`` markers name.
+
+    Markers pointing at no passage are dropped. A sentence whose cited passages don't
+    support it is re-pointed to a passage that does (the model often cites the wrong
+    number), else removed and listed in ``unsupported``. Uncited sentences get the
+    same treatment, so every kept sentence carries at least one verified marker.
+    """
+    kept: list[str] = []
+    unsupported: list[str] = []
+    cites: dict[int, Citation] = {}
+    for sent in sentences(normalize_markers(text)):
+        claim = _strip(sent)
+        if not claim or not re.search(r"\w", claim):
+            continue  # a reply that is only "[1]" says nothing
+        cited = [n for n in dict.fromkeys(_ns(sent)) if 1 <= n <= len(passages)]
+        scored = {n: support(claim, passages[n - 1].text, lang) for n in cited}
+        good = [n for n in cited if scored[n][0] >= THRESHOLD]
+        if not good:
+            others = {
+                n: support(claim, p.text, lang) for n, p in enumerate(passages, 1) if n not in cited
+            }
+            best = max(others, key=lambda n: others[n][0], default=None)
+            if best is not None and others[best][0] >= THRESHOLD:
+                good, scored = [best], {**scored, best: others[best]}
+        if not good:
+            unsupported.append(claim)
+            continue
+        end = claim[-1] if claim[-1] in ".!?;:" else ""
+        body = claim[:-1] if end else claim
+        kept.append(f"{body} {''.join(f'[{n}]' for n in good)}{end}")
+        for n in good:
+            if n not in cites:
+                p = passages[n - 1]
+                cites[n] = Citation(
+                    n=n,
+                    source=p.source,
+                    chunk_id=p.chunk_id,
+                    quote=scored[n][1],
+                    locator=p.locator,
+                    title=p.title,
+                )
+    return Verified(
+        text=" ".join(kept),
+        citations=[cites[n] for n in sorted(cites)],
+        unsupported=unsupported,
+    )

@@ -1,0 +1,221 @@
+"""The ``rag`` command: ingest, ask, chat, stats, serve, eval.
+
+Every ``RAGError`` ends as one line on stderr and exit code 1; never a traceback.
+
+    rag ingest seeds/            # incremental; --rebuild re-embeds everything
+    rag ask "Who signed the joint statement?" --json
+    rag stats --json
+    rag serve --port 7860
+    rag eval --dataset eval/qa.jsonl --backend extractive --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.config import BACKENDS, Settings
+from rag.errors import RAGError
+
+__all__ = ["main"]
+
+log = logging.getLogger(__name__)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "backend", None):
+        overrides["llm_backend"] = args.backend
+    if getattr(args, "k", None):
+        overrides["top_k"] = args.k
+    return Settings.from_env(**overrides)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from rag.sync import sync_corpus
+
+    settings = _settings(args)
+    corpus = Path(args.path) if args.path else settings.corpus_dir
+    report = sync_corpus(settings, corpus=corpus, rebuild=args.rebuild, progress=not args.quiet)
+    print(report.summary())
+    return 0
+
+
+def _format_sources(answer: Any) -> str:
+    lines = []
+    for c in answer.citations:
+        where = f", {c.locator}" if c.locator else ""
+        lines.append(f"  [{c.n}] {c.source}{where}\n      \u201c{_short(c.quote)}\u201d")
+    return "\n".join(lines)
+
+
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.answer import answer, stream_answer
+    from rag.types import Answer
+
+    settings = _settings(args)
+    question = " ".join(args.question)
+    if args.json:
+        result = answer(question, settings=settings)
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    final: Answer | None = None
+    streamed = False
+    for item in stream_answer(question, settings=settings):
+        if isinstance(item, Answer):
+            final = item
+        elif sys.stdout.isatty():
+            print(item, end="", flush=True)
+            streamed = True
+    assert final is not None
+    if streamed:
+        print("\n")
+    print(final.text)
+    if final.citations:
+        print("\nSources:")
+        print(_format_sources(final))
+    if args.verbose:
+        print("\nTimings (ms): " + ", ".join(f"{k}={v:.0f}" for k, v in final.timings.items()))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from rag.answer import answer
+    from rag.types import Turn
+
+    settings = _settings(args)
+    history: list[Turn] = []
+    print("Ask about your documents (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        try:
+            result = answer(question, history, settings=settings)
+        except RAGError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        print(result.text)
+        if result.citations:
+            print(_format_sources(result))
+        history += [Turn("user", question), Turn("assistant", result.text)]
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from rag.index import open_index
+
+    settings = _settings(args)
+    index = open_index(settings)
+    files = index.files()
+    langs = sorted({lang for f in files.values() for lang in f.langs})
+    stats = {
+        "documents": len(files),
+        "chunks": index.count(),
+        "languages": langs,
+        "embedding_model": index.embedder.name,
+        "data_dir": str(Path(settings.data_dir).resolve()),
+        "chroma_url": settings.chroma_url,
+        "collection": settings.collection,
+        "corpus_dir": str(settings.corpus_dir),
+    }
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key:16} {', '.join(value) if isinstance(value, list) else value}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import launch
+
+    launch(_settings(args), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.evalcli import run_cli
+
+    return run_cli(args, _settings(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    p = argparse.ArgumentParser(prog="rag", description="Cited answers from your documents.")
+    p.add_argument("-v", "--verbose", action="store_true", help="more logging and timings")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="index a folder (incremental)")
+    s.add_argument("path", nargs="?", help="corpus folder (default: RAG_CORPUS_DIR or seeds/)")
+    s.add_argument("--rebuild", action="store_true", help="drop the index and re-embed all")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("ask", help="answer one question")
+    s.add_argument("question", nargs="+")
+    s.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
+    s.add_argument("--backend", choices=BACKENDS, help="override RAG_LLM_BACKEND")
+    s.add_argument("-k", type=int, dest="k", help="passages to retrieve")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("chat", help="interactive chat in the terminal")
+    s.add_argument("--backend", choices=BACKENDS)
+    s.set_defaults(func=cmd_chat)
+
+    s = sub.add_parser("stats", help="what is in the index")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_stats)
+
+    s = sub.add_parser("serve", help="the chat UI in the browser")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")))
+    s.add_argument("--backend", choices=BACKENDS)
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("eval", help="measure answer quality on a JSONL dataset")
+    s.add_argument("--dataset", default="eval/qa.jsonl")
+    s.add_argument("--backend", choices=BACKENDS)
+    s.add_argument("--k", type=int, default=5)
+    s.add_argument("--limit", type=int)
+    s.add_argument("--json", dest="json_out", help="write results JSON here")
+    s.add_argument("--html", dest="html_out", help="write an HTML report here")
+    s.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="print deltas")
+    s.add_argument("--thresholds", help="JSON file of metric thresholds; exit 1 below them")
+    s.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rag`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except RAGError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,162 @@
+"""The write path: corpus folder -> manifest diff -> load -> chunk -> embed -> index.
+
+A file is re-embedded only when its content hash changed. For a changed file the new
+chunks are written first and the stale ones deleted after, then the manifest entry,
+so an interruption at any point leaves the previous version searchable and the next
+sync redoes the work. A file that fails to load is reported and, if an older version
+was indexed, that version is kept.
+
+    report = sync_corpus(Settings.from_env())
+    print(report.summary())
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.chunking import chunk_document
+from rag.errors import IngestError
+from rag.index import FileRecord, drop_index, open_index
+from rag.ingest import discover, load_document
+
+if TYPE_CHECKING:
+    from rag.config import Settings
+    from rag.types import Chunk
+
+__all__ = ["SyncReport", "sync_corpus"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    """What a sync did, file by file."""
+
+    corpus: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    chunks_written: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """A few human lines: counts, then one line per skipped file with its reason."""
+        lines = [
+            f"Indexed {self.corpus}: {len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged, "
+            f"{len(self.skipped)} skipped; {self.chunks_written} chunks embedded, "
+            f"{self.chunks_total} in the index ({self.seconds:.1f} s)."
+        ]
+        lines += [f"  skipped {name}: {reason}" for name, reason in self.skipped]
+        return "\n".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sync_corpus(
+    settings: Settings,
+    *,
+    corpus: Path | None = None,
+    rebuild: bool = False,
+    progress: bool = False,
+) -> SyncReport:
+    """Bring the index in line with the corpus folder.
+
+    Args:
+        settings: where the index lives and how to chunk/embed.
+        corpus: the folder to index (default ``settings.corpus_dir``).
+        rebuild: drop the index first and re-embed everything.
+        progress: show progress bars (CLI); library callers get none by default.
+
+    Raises:
+        IngestError: the corpus folder does not exist.
+        EmbeddingMismatchError: the index was built with another model (use ``rebuild``).
+    """
+    t0 = time.perf_counter()
+    root = Path(corpus or settings.corpus_dir)
+    files = discover(root)  # raises IngestError for a missing folder
+    if rebuild:
+        drop_index(settings)
+    index = open_index(settings)
+    manifest = index.files()
+    report = SyncReport(corpus=str(root))
+
+    todo: list[tuple[str, str, list[Chunk], bool]] = []  # (source, sha, chunks, is_new)
+    iterator = files
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(files, desc="Reading", unit="file", leave=False)
+    for path in iterator:
+        source = path.relative_to(root).as_posix()
+        try:
+            sha = _sha256(path)
+        except OSError as exc:
+            report.skipped.append((source, f"cannot read the file ({exc.strerror or exc})"))
+            continue
+        old = manifest.get(source)
+        if old and old.sha256 == sha:
+            report.unchanged.append(source)
+            continue
+        try:
+            doc = load_document(path, root)
+        except IngestError as exc:
+            reason = str(exc)
+            if old:
+                reason += " (the previously indexed version is kept)"
+            report.skipped.append((source, reason))
+            continue
+        chunks = chunk_document(
+            doc,
+            max_tokens=settings.chunk_tokens,
+            overlap_sentences=settings.chunk_overlap_sentences,
+        )
+        todo.append((source, sha, chunks, old is None))
+
+    all_chunks = [c for _, _, chunks, _ in todo for c in chunks]
+    if all_chunks:
+        vectors = index.embedder.embed([c.text for c in all_chunks], progress=progress)
+        offset = 0
+        for source, sha, chunks, is_new in todo:
+            vecs = vectors[offset : offset + len(chunks)]
+            offset += len(chunks)
+            index.upsert(chunks, vecs, sha256=sha)
+            old = manifest.get(source)
+            new_ids = {c.id for c in chunks}
+            if old:
+                index.delete(i for i in old.chunk_ids if i not in new_ids)
+            index.put_file(
+                FileRecord(
+                    source=source,
+                    sha256=sha,
+                    chunk_ids=tuple(c.id for c in chunks),
+                    title=chunks[0].title if chunks else "",
+                    langs=tuple(dict.fromkeys(c.lang for c in chunks)),
+                )
+            )
+            (report.added if is_new else report.changed).append(source)
+            report.chunks_written += len(chunks)
+
+    present = {p.relative_to(root).as_posix() for p in files}
+    for source in sorted(set(manifest) - present):
+        index.remove_file(source)
+        report.removed.append(source)
+
+    report.chunks_total = index.count()
+    report.seconds = time.perf_counter() - t0
+    log.info("sync done: %s", report.summary().splitlines()[0])
+    return report

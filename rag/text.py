@@ -1,0 +1,73 @@
+"""Small text helpers shared by retrieval, verification and evaluation: accent folding,
+word tokens, stop words and stemming for English, French and Italian.
+
+    >>> fold("Résolution ÉTÉ")
+    'resolution ete'
+    >>> sorted(content_terms("The prisoners were released in 2022", "en"))
+    ['2022', 'prison', 'releas']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+__all__ = ["content_terms", "fold", "numbers", "stem", "stopwords", "words"]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_STEMMER_NAMES = {"en": "english", "fr": "french", "it": "italian"}
+# Elided articles ("l'Assemblée", "dell'Europa") would otherwise glue to the noun.
+_ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|dell|nell|all|dall|sull|un)['’]", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so "Résolution" matches "resolution"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens, elided articles removed: "l'Assemblée a" -> ["assemblee", "a"]."""
+    return _WORD.findall(fold(_ELISION.sub("", text)))
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers as written, separators removed: "39 prisoners, 1,200 km" -> {"39", "1200"}."""
+    return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
+
+
+@cache
+def stopwords(lang: str) -> frozenset[str]:
+    """Folded stop words of a language (bm25s's lists), English for unknown languages."""
+    import bm25s.stopwords as sw
+
+    table = {
+        "en": sw.STOPWORDS_EN,
+        "fr": sw.STOPWORDS_FRENCH,
+        "it": sw.STOPWORDS_ITALIAN,
+    }
+    return frozenset(fold(w) for w in table.get(lang, sw.STOPWORDS_EN))
+
+
+@cache
+def _stemmer(lang: str):  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer(_STEMMER_NAMES.get(lang, "english"))
+
+
+def stem(word: str, lang: str = "en") -> str:
+    """Snowball stem of a folded word: stem("prisoners") -> "prison"."""
+    return str(_stemmer(lang).stemWord(word))
+
+
+def content_terms(text: str, lang: str = "en") -> set[str]:
+    """Stemmed content words and numbers: what a sentence is about."""
+    stops = stopwords(lang) | stopwords("en")
+    return {
+        w if w.isdigit() else stem(w, lang)
+        for w in words(text)
+        if (w.isdigit() or len(w) > 2) and w not in stops
+    }
