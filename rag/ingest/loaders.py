@@ -165,8 +165,8 @@ def make_title(blocks: Sequence[Block], limit: int = 120) -> str:
     """A short title: a numbered-instrument heading, else the first markdown heading,
     else the first paragraph, cut to its first sentence and ``limit`` characters.
 
-        >>> make_title([Block("ALMATY – Kazakhstan and PACE met. More text.")])
-        'ALMATY – Kazakhstan and PACE met.'
+        >>> make_title([Block("ALMATY – PACE met. More text follows.")], limit=20)
+        'ALMATY – PACE met.'
     """
     for block in blocks:
         if looks_like_heading(block.text) and _IDENTIFIER_HEADING.search(block.text):
@@ -250,7 +250,13 @@ def _read_json_article(raw: str, source: str) -> tuple[str, dict[str, Any]]:
 
 def _read_html(raw: str, source: str) -> tuple[str, str | None, str | None]:
     """Main text of an HTML page (as markdown), its title and its published date."""
-    import trafilatura
+    try:
+        import trafilatura
+    except ImportError as exc:  # e.g. lxml_html_clean missing
+        raise IngestError(
+            f"{source}: HTML support is not installed ({exc}); run pip install trafilatura "
+            "lxml_html_clean"
+        ) from exc
 
     text = trafilatura.extract(
         raw,
@@ -280,7 +286,10 @@ def _read_html(raw: str, source: str) -> tuple[str, str | None, str | None]:
 
 def _read_pdf(path: Path, source: str) -> tuple[str, str | None]:
     """Text of a PDF, page by page (a page break is a paragraph break), and its title."""
-    from pypdf import PdfReader
+    try:
+        from pypdf import PdfReader
+    except ImportError as exc:
+        raise IngestError(f"{source}: PDF support is not installed; run pip install pypdf") from exc
 
     try:
         reader = PdfReader(path)
