@@ -169,11 +169,13 @@ def _overlaps(p: Paragraph, start: int, end: int) -> bool:
 
 
 def _is_heading(p: Paragraph) -> bool:
-    """A short unnumbered line without closing punctuation ("PARLIAMENTARY ASSEMBLY")."""
+    """The loader's own heading, else a short unnumbered line with no closing punctuation."""
     body = p.text.strip()
     if p.label is not None or not body:
         return False
-    return p.text == p.heading or (len(body) <= 150 and body[-1] not in '.!?;,:…»"”')
+    if p.heading and p.heading.casefold() == body.casefold():  # loaders prettify capitals
+        return True
+    return len(body) <= 150 and body[-1] not in '.!?;,:…»"”'
 
 
 def _locator(doc: Document, first: int, last: int, labels: tuple[str, ...]) -> str:

@@ -108,6 +108,22 @@ def test_huge_unstructured_text_is_chunked() -> None:
         check_invariants(doc, chunk_document(doc), 160)
 
 
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name)
+def test_loaded_seeds(path: Path) -> None:
+    """The real pipeline: rag.ingest loads the seed, chunking keeps every invariant."""
+    from rag.ingest import load_document
+
+    doc = load_document(path, SEEDS)
+    for max_tokens in (64, 160):
+        chunks = chunk_document(doc, max_tokens=max_tokens)
+        check_invariants(doc, chunks, max_tokens)
+        assert {c.lang for c in chunks} == set(doc.languages)
+    if len(doc.languages) == 3:  # the resolution in en/fr/it: §7 is cited in each language
+        for lang in ("en", "fr", "it"):
+            found = [c for c in chunks if c.lang == lang and c.labels == ("7",)]
+            assert found and all(re.fullmatch(r"R\w+ 2616 \(2025\), §7", c.locator) for c in found)
+
+
 def test_languages_never_mix() -> None:
     texts = ["Short English one.", "Another English line.", "Une phrase française."]
     texts += ["Encore du français.", "Una frase italiana.", "Back to English."]
