@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 from itertools import pairwise
 from pathlib import Path
 
@@ -289,3 +291,11 @@ def test_edge_cases() -> None:
     docs = [make_doc(["One."], source="a.txt"), make_doc(["Two.", "Three."], source="b.txt")]
     got = chunk_documents(docs, max_tokens=32)
     assert [(c.source, c.text) for c in got] == [("a.txt", "One."), ("b.txt", "Two.\n\nThree.")]
+
+
+def test_import_is_lazy() -> None:
+    code = "import sys, rag.chunking; print('tiktoken' in sys.modules, 'pysbd' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=SEEDS.parent
+    )
+    assert out.stdout.split() == ["False", "False"]
