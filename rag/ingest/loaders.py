@@ -37,7 +37,12 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".json", ".html",
 _BODY_FIELDS = ("body_md", "body", "text", "content")
 _METADATA_FIELDS = ("title", "url", "published_at", "canonical_source")
 # " date 2025-11-14 A delegation..." : a date stamp some scrapers put before the text.
-_DATE_MARKER = re.compile(r"\A\s*date:?\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\s+")
+_DATE_MARKER = re.compile(
+    r"\A\s*date:?\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\s+", re.IGNORECASE
+)
+# Markdown front matter: "---\ntitle: ...\ndate: 2025-01-31\n---".
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # "RESOLUTION 2616 (2025)": a heading that names a numbered instrument; it stays the
 # heading of all the numbered paragraphs that follow in its language section.
@@ -95,7 +100,7 @@ def load_document(path: Path, root: Path) -> Document:
     if suffix == ".pdf":
         text, title = _read_pdf(path, source)
     else:
-        raw = _read_text(path, source)
+        raw = _read_text(path, source, html=suffix in (".html", ".htm"))
         if suffix in (".html", ".htm"):
             text, title, date = _read_html(raw, source)
         elif suffix == ".json" or (raw.lstrip().startswith("{") and _json_article(raw)):
@@ -103,12 +108,14 @@ def load_document(path: Path, root: Path) -> Document:
             title, date = meta.get("title"), _iso_date(meta.get("published_at"))
         else:
             text, date = _split_date_marker(raw)
+            text, front = _split_front_matter(text)
+            title, date = front.get("title") or None, _iso_date(front.get("date")) or date
             if suffix == ".md" or re.search(r"(?m)^#{1,6}\s", text):
                 text = strip_markdown(text)
 
     blocks = normalize_paragraphs(text)
     if not blocks:
-        raise IngestError(f"{source}: no text left after cleaning; the file is empty")
+        raise IngestError(f"{source}: the file is empty (no text left after cleaning); remove it")
     return build_document(source, blocks, title=title, date=date, metadata=meta)
 
 
@@ -183,8 +190,11 @@ def make_title(blocks: Sequence[Block], limit: int = 120) -> str:
     return first
 
 
-def _read_text(path: Path, source: str) -> str:
-    """Decoded text of a file; binary or undecodable content is an error."""
+def _read_text(path: Path, source: str, *, html: bool = False) -> str:
+    """Decoded text of a file; binary or undecodable content is an error.
+
+    Text must be UTF-8 (or UTF-16 with a BOM); an HTML page may declare its charset.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -199,6 +209,12 @@ def _read_text(path: Path, source: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        declared = _CHARSET.search(data[:4096]) if html else None
+        if declared:
+            try:
+                return data.decode(declared.group(1).decode("ascii"))
+            except (LookupError, UnicodeDecodeError):
+                pass
         raise IngestError(
             f"{source}: is not UTF-8 text (byte {exc.start}); re-save it as UTF-8"
         ) from exc
@@ -214,6 +230,23 @@ def _split_date_marker(text: str) -> tuple[str, str | None]:
     if not match:
         return text, None
     return text[match.end() :], match.group(1)
+
+
+def _split_front_matter(text: str) -> tuple[str, dict[str, str]]:
+    """Remove markdown front matter and return its ``key: value`` pairs.
+
+    >>> _split_front_matter("---\\ntitle: 'Notes'\\ndate: 2025-01-31\\n---\\nBody")
+    ('Body', {'title': 'Notes', 'date': '2025-01-31'})
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return text, {}
+    fields = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not key.startswith((" ", "\t", "-")):
+            fields[key.strip().lower()] = value.strip().strip("\"'")
+    return text[match.end() :], fields
 
 
 def _iso_date(value: Any) -> str | None:

@@ -321,3 +321,60 @@ def test_pdf_without_text_layer(tmp_path: Path) -> None:
     write_pdf(path, [[]])
     with pytest.raises(IngestError, match=r"scan\.pdf: the PDF has no text layer"):
         load_document(path, tmp_path)
+
+
+def test_no_resolution_paragraph_starts_mid_sentence(resolution: Document) -> None:
+    # Every "\n\n" in the PDF text followed by a lower-case word was a page break.
+    starts = [p.text for p in resolution.paragraphs if p.text[0].islower()]
+    assert starts == []
+
+
+@pytest.mark.parametrize(
+    ("start", "lang"),
+    [
+        ("Trasmessa il 7 ottobre 2025", "it"),
+        ("Doc. XII-bis n. 224", "it"),
+        ("PARLIAMENTARY ASSEMBLY OF THE COUNCIL OF EUROPE", "en"),
+        ("1. The Parliamentary Assembly refers", "en"),
+        ("(1) Assembly debate on 30 September 2025", "en"),
+        ("ASSEMBLÉE PARLEMENTAIRE", "fr"),
+        ("Version provisoire", "fr"),
+        ("9.2.1. à accélérer", "fr"),
+        ("RISOLUZIONE 2616 (2025)", "it"),
+        ("Versione provvisoria", "it"),
+        ("12.3 mantenere il proprio sostegno", "it"),
+    ],
+)
+def test_sampled_paragraph_languages(resolution: Document, start: str, lang: str) -> None:
+    matches = [p for p in resolution.paragraphs if p.text.startswith(start)]
+    assert matches and all(p.lang == lang for p in matches)
+
+
+def test_italian_heading_after_french_section_is_italian(resolution: Document) -> None:
+    heads = [p for p in resolution.paragraphs if p.text.startswith("ASSEMBLEA PARLAMENTARE DEL")]
+    assert [p.lang for p in heads] == ["it", "it"]
+
+
+def test_markdown_front_matter_gives_title_and_date(tmp_path: Path) -> None:
+    path = tmp_path / "post.md"
+    path.write_text(
+        "---\ntitle: 'Senate reform'\ndate: 2025-09-01\ntags: [a, b]\n---\n"
+        "The Senate discussed the parliamentary reform with the Assembly.\n",
+        "utf-8",
+    )
+    doc = load_document(path, tmp_path)
+    assert (doc.title, doc.date) == ("Senate reform", "2025-09-01")
+    assert doc.text == "The Senate discussed the parliamentary reform with the Assembly."
+
+
+def test_html_with_declared_latin1_charset(tmp_path: Path) -> None:
+    html = (
+        '<html><head><meta charset="iso-8859-1"><title>Déclaration</title></head><body>'
+        "<p>L'Assemblée a adopté la résolution sur le Kazakhstan à Strasbourg en séance.</p>"
+        "</body></html>"
+    )
+    path = tmp_path / "old.htm"
+    path.write_bytes(html.encode("latin-1"))
+    doc = load_document(path, tmp_path)
+    assert "L'Assemblée a adopté la résolution" in doc.text
+    assert doc.paragraphs[0].lang == "fr"
