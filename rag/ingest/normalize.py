@@ -129,13 +129,43 @@ def strip_markdown(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", joined).replace("\n\n\n", "\n\n")
 
 
+def _join_lines(lines: list[str], width: float) -> list[str]:
+    """Group consecutive lines into paragraphs (see ``reflow_lines``).
+
+    A line continues the previous one when that one is at least ``width`` long (the
+    text wrapped there) or stops mid-sentence before a lower-case start. A numbered
+    label, footnote, list item or markdown heading always starts a new paragraph.
+    """
+    paragraphs: list[str] = []
+    current = previous = ""
+    for line in lines:
+        fresh = bool(
+            _LIST_OR_TABLE.match(line)
+            or line.startswith("#")
+            or paragraph_label(line)
+            or is_footnote(line)
+        )
+        full = len(previous) >= width
+        if current and not fresh and (full or (_ends_open(previous) and _starts_lower(line))):
+            current = _glue(current, line)
+        else:
+            if current:
+                paragraphs.append(current)
+            current = line
+        previous = line
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
 def split_paragraphs(text: str) -> list[str]:
     """Split text into one-line paragraphs.
 
     Blank lines always separate paragraphs. Inside a block, a line continues the
-    previous one when that one is left open and the line starts in lower case
-    (``"sostenere il Kazakistan\\nnel proseguimento"``); in a hard-wrapped block (all
-    lines short) every line continues the previous one, except list items.
+    previous one when that one stops mid-sentence and the line starts in lower case
+    (``"sostenere il Kazakistan\\nnel proseguimento"``). In a hard-wrapped block (all
+    lines of at most 100 characters) a nearly full line also continues; a block of
+    long lines is one paragraph per line, as news sites write them.
 
         >>> split_paragraphs("sostenere il Kazakistan\\nnel proseguimento\\n\\nNext\\n- item")
         ['sostenere il Kazakistan nel proseguimento', 'Next', '- item']
@@ -144,20 +174,9 @@ def split_paragraphs(text: str) -> list[str]:
     paragraphs: list[str] = []
     for block in re.split(r"\n[ \t\u00a0]*\n", text):
         lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
-        if not lines:
-            continue
-        hard_wrapped = len(lines) > 1 and max(len(ln) for ln in lines) <= 100
-        current = lines[0]
-        for line in lines[1:]:
-            wrapped = _ends_open(current) and _starts_lower(line)
-            if hard_wrapped and not _LIST_OR_TABLE.match(line) and not line.startswith("#"):
-                wrapped = True
-            if wrapped:
-                current = _glue(current, line)
-            else:
-                paragraphs.append(current)
-                current = line
-        paragraphs.append(current)
+        longest = max((len(ln) for ln in lines), default=0)
+        width = 0.75 * longest if longest <= 100 else float("inf")
+        paragraphs.extend(_join_lines(lines, width))
     return paragraphs
 
 
@@ -171,27 +190,11 @@ def reflow_lines(page: str) -> str:
         >>> reflow_lines("Title\\nA line that is long enough to\\nwrap. It ends.\\n2. Next")
         'Title\\n\\nA line that is long enough to wrap. It ends.\\n\\n2. Next'
     """
-    lines = [ln.strip() for ln in page.replace("\r\n", "\n").split("\n")]
-    width = max((len(ln) for ln in lines), default=0)
     paragraphs: list[str] = []
-    current = previous = ""
-    for line in lines:
-        if not line:
-            if current:
-                paragraphs.append(current)
-            current = previous = ""
-            continue
-        fresh = bool(_LIST_OR_TABLE.match(line) or paragraph_label(line) or is_footnote(line))
-        full = len(previous) >= 0.75 * width
-        if current and not fresh and (full or (_ends_open(previous) and _starts_lower(line))):
-            current = _glue(current, line)
-        else:
-            if current:
-                paragraphs.append(current)
-            current = line
-        previous = line
-    if current:
-        paragraphs.append(current)
+    for block in re.split(r"\n[ \t\u00a0]*\n", page.replace("\r\n", "\n")):
+        lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
+        width = 0.75 * max((len(ln) for ln in lines), default=0)
+        paragraphs.extend(_join_lines(lines, width))
     return "\n\n".join(paragraphs)
 
 

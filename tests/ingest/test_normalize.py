@@ -196,3 +196,19 @@ def test_reflow_lines_rebuilds_pdf_paragraphs() -> None:
         "enhancing the role of the Council of Europe in promoting democracy. It welcomes progress.",
         "2. The Assembly recalls its Resolutions.",
     ]
+
+
+def test_hard_wrapped_text_is_unwrapped_into_paragraphs() -> None:
+    text = (
+        "The Assembly welcomes the constitutional reform and notes\n"
+        "that the Parliament of Kazakhstan supports it. It expects\n"
+        "progress.\n"
+        "Kazakhstan joined the Venice Commission in 2012.\n"
+        "1. A numbered paragraph always starts afresh."
+    )
+    assert split_paragraphs(text) == [
+        "The Assembly welcomes the constitutional reform and notes that the Parliament of "
+        "Kazakhstan supports it. It expects progress.",
+        "Kazakhstan joined the Venice Commission in 2012.",
+        "1. A numbered paragraph always starts afresh.",
+    ]
