@@ -45,6 +45,11 @@ def _sample(text: str) -> str:
     return re.sub(r"\s+", " ", sample).strip()
 
 
+@lru_cache(maxsize=8)
+def _warn_once(reason: str) -> None:
+    logger.warning("language detection failed (%s); assuming %s", reason, DEFAULT_LANG)
+
+
 def language_scores(text: str, k: int = 5) -> dict[str, float]:
     """Top ``k`` languages with their probabilities; ``{}`` for text without letters.
 
@@ -56,7 +61,7 @@ def language_scores(text: str, k: int = 5) -> dict[str, float]:
     try:
         results = _detector().detect(sample, model="lite", k=k)
     except Exception as exc:  # a language guess must never stop ingestion
-        logger.warning("language detection failed (%s); assuming %s", exc, DEFAULT_LANG)
+        _warn_once(f"{type(exc).__name__}: {exc}")
         return {}
     return {str(r["lang"]): float(r["score"]) for r in results}
 

@@ -44,6 +44,9 @@ _DATE_MARKER = re.compile(
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_JUNK_PDF_TITLE = re.compile(
+    r"^(microsoft \w+ - |untitled\b)|\.(docx?|pdf|rtf|odt|indd|tex)$", re.IGNORECASE
+)
 # "RESOLUTION 2616 (2025)": a heading that names a numbered instrument; it stays the
 # heading of all the numbered paragraphs that follow in its language section.
 _IDENTIFIER_HEADING = re.compile(r"\d+\s*\(\d{4}\)")
@@ -338,4 +341,6 @@ def _read_pdf(path: Path, source: str) -> tuple[str, str | None]:
     text = "\n\n".join(reflow_lines(page) for page in pages)
     if not text.strip():
         raise IngestError(f"{source}: the PDF has no text layer (scanned images?); OCR it first")
-    return text, (title or None) if isinstance(title, str) else None
+    if not isinstance(title, str) or _JUNK_PDF_TITLE.search(title.strip()):
+        title = None  # "Microsoft Word - draft.docx" names a file, not the document
+    return text, (title or "").strip() or None

@@ -256,7 +256,7 @@ def test_html_file(tmp_path: Path) -> None:
     assert_offsets(doc)
 
 
-def write_pdf(path: Path, pages: list[list[str]]) -> None:
+def write_pdf(path: Path, pages: list[list[str]], title: str | None = None) -> None:
     """A real PDF with a text layer: one Helvetica line per string, built with pypdf."""
     from pypdf import PdfWriter
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
@@ -283,6 +283,8 @@ def write_pdf(path: Path, pages: list[list[str]]) -> None:
         page[NameObject("/Contents")] = writer._add_object(stream)
         fonts = DictionaryObject({NameObject("/F1"): font_ref})
         page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
+    if title is not None:
+        writer.add_metadata({"/Title": title})
     with path.open("wb") as fh:
         writer.write(fh)
 
@@ -378,3 +380,18 @@ def test_html_with_declared_latin1_charset(tmp_path: Path) -> None:
     doc = load_document(path, tmp_path)
     assert "L'Assemblée a adopté la résolution" in doc.text
     assert doc.paragraphs[0].lang == "fr"
+
+
+@pytest.mark.parametrize(
+    ("meta_title", "title"),
+    [
+        ("Kazakhstan: PACE resolution", "Kazakhstan: PACE resolution"),
+        ("Microsoft Word - draft.docx", "Resolution 2616 (2025)"),
+        (None, "Resolution 2616 (2025)"),
+    ],
+)
+def test_pdf_title(tmp_path: Path, meta_title: str | None, title: str) -> None:
+    path = tmp_path / "r.pdf"
+    lines = ["RESOLUTION 2616 (2025)", "1. The Assembly recalls its commitment to democracy."]
+    write_pdf(path, [lines], title=meta_title)
+    assert load_document(path, tmp_path).title == title
