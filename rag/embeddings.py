@@ -106,7 +106,8 @@ def _resolve(model: str) -> tuple[str, Path]:
             f"RAG_EMBEDDING_MODEL={model!r} is not a sentence-transformers model directory "
             f"(no config.json or modules.json there). Unset it to use the packaged {DEFAULT_MODEL}."
         )
-    return path.resolve().name, path.resolve()
+    # The name the user gave (not a symlink's target) identifies the model in the index.
+    return path.absolute().name or path.resolve().name, path.resolve()
 
 
 @cache

@@ -1,0 +1,71 @@
+"""Shared fixtures: real Chroma in temporary folders, the real packaged embedding model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from rag.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for an index of a copy of seeds/, built once per test session."""
+    from rag.sync import sync_corpus
+
+    base = tmp_path_factory.mktemp("seedindex")
+    corpus = base / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    settings = Settings(data_dir=base / "data", corpus_dir=corpus, llm_backend="extractive")
+    report = sync_corpus(settings)
+    assert not report.skipped and len(report.added) == 5
+    return settings
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Factory: Settings for a fresh corpus folder and index under tmp_path."""
+
+    def make(files: dict[str, str | bytes] | None = None, **kw: object) -> Settings:
+        corpus = tmp_path / "corpus"
+        corpus.mkdir(exist_ok=True)
+        for name, content in (files or {}).items():
+            path = corpus / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        defaults: dict[str, object] = {
+            "data_dir": tmp_path / "data",
+            "corpus_dir": corpus,
+            "llm_backend": "extractive",
+        }
+        defaults.update(kw)
+        return Settings(**defaults)  # type: ignore[arg-type]
+
+    return make

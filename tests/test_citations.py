@@ -1,0 +1,68 @@
+"""Citation verification: the checker is the unit under test, passages are hand-built."""
+
+from __future__ import annotations
+
+from rag.citations import normalize_markers, sentences, support, verify
+from rag.types import Passage
+
+P = [
+    Passage("c1", "003.txt", "The Assembly calls for releasing 39 political prisoners.", 0.9),
+    Passage("c2", "000.txt", "The statement was signed by Maulen Ashimbayev in Strasbourg.", 0.8),
+]
+
+
+def test_supported_sentence_keeps_its_citation_with_quote():
+    v = verify("The Assembly wants 39 political prisoners released [1].", P)
+    assert v.text == "The Assembly wants 39 political prisoners released [1]."
+    assert [(c.n, c.source, c.chunk_id) for c in v.citations] == [(1, "003.txt", "c1")]
+    assert "39 political prisoners" in v.citations[0].quote
+    assert v.unsupported == []
+
+
+def test_marker_pointing_at_no_passage_is_dropped():
+    v = verify("The Assembly wants 39 political prisoners released [1][7].", P)
+    assert [c.n for c in v.citations] == [1]
+    assert "[7]" not in v.text
+
+
+def test_wrong_number_is_rejected_and_sentence_repointed():
+    v = verify("Maulen Ashimbayev signed the statement in Strasbourg [1].", P)
+    assert [c.n for c in v.citations] == [2]
+    assert v.text.endswith("[2].")
+
+
+def test_unsupported_claim_is_removed_and_reported():
+    v = verify("Astana is the capital [1]. The Assembly wants 39 political prisoners freed [1].", P)
+    assert v.unsupported == ["Astana is the capital."]
+    assert v.text.startswith("The Assembly wants 39")
+
+
+def test_invented_number_is_not_supported():
+    score, _ = support("The Assembly wants 40 political prisoners released", P[0].text)
+    assert score == 0.0
+
+
+def test_reply_that_is_only_a_marker_says_nothing():
+    v = verify("[1]", P)
+    assert v.text == "" and v.citations == []
+
+
+def test_other_citation_styles_become_markers():
+    assert normalize_markers("Signed in Strasbourg [Source 2].") == "Signed in Strasbourg [2]."
+    assert normalize_markers("See source [2] on page 5.") == "See [2]."
+    assert normalize_markers("Signed [2](http://x).") == "Signed [2]."
+    assert normalize_markers("Signed[^2].") == "Signed[2]."
+
+
+def test_grouped_and_adjacent_markers_are_parsed():
+    text = "Maulen Ashimbayev signed the statement in Strasbourg [1, 2]. The Assembly wants 39 political prisoners released [2][1]."
+    v = verify(text, P)
+    assert [c.n for c in v.citations] == [1, 2]
+    assert "[2]" in v.text.split(".")[0] and "[1]" in v.text.split(".")[1]
+
+
+def test_markers_after_the_full_stop_belong_to_the_sentence_before():
+    assert sentences("Signed in Strasbourg. [2] Next one [1].") == [
+        "Signed in Strasbourg. [2]",
+        "Next one [1].",
+    ]

@@ -1,0 +1,82 @@
+"""The `rag` command as a user runs it: a real subprocess, a real index in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PRISONERS = "How many political prisoners does the Assembly want released?"
+
+
+def rag(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def indexed_env(tmp_path_factory: pytest.TempPathFactory, seeds_dir) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(
+        RAG_DATA_DIR=str(tmp_path_factory.mktemp("cli") / "data"),
+        RAG_CORPUS_DIR=str(seeds_dir),
+        RAG_LLM_BACKEND="extractive",
+    )
+    out = rag(env, "ingest", "--quiet")
+    assert "5 added" in out.stdout
+    return env
+
+
+def test_ingest_twice_embeds_nothing_the_second_time(indexed_env):
+    out = rag(indexed_env, "ingest", "--quiet")
+    assert "0 added, 0 changed, 0 removed, 5 unchanged" in out.stdout
+    assert "0 chunks embedded" in out.stdout
+
+
+def test_ask_json_answers_39_from_the_resolution(indexed_env):
+    out = rag(indexed_env, "ask", "--json", PRISONERS)
+    a = json.loads(out.stdout)
+    assert "39" in a["text"] and not a["abstained"]
+    assert a["citations"][0]["source"] == "003_8055ac30947230f7.txt"
+    assert "§5" in a["citations"][0]["locator"]
+
+
+def test_ask_prints_numbered_sources_with_locators(indexed_env):
+    out = rag(indexed_env, "ask", PRISONERS)
+    assert "39" in out.stdout
+    assert "Sources:" in out.stdout
+    assert "003_8055ac30947230f7.txt, Resolution 2616 (2025), §5" in out.stdout
+
+
+def test_stats_json(indexed_env):
+    stats = json.loads(rag(indexed_env, "stats", "--json").stdout)
+    assert stats["documents"] == 5 and stats["chunks"] > 50
+    assert stats["languages"] == ["en", "fr", "it"]
+    assert stats["embedding_model"].endswith("all-MiniLM-L6-v2")
+
+
+@pytest.mark.parametrize(
+    ("args", "env_extra", "needle"),
+    [
+        (("ask", "   "), {}, "question is empty"),
+        (("ingest", "/nonexistent/corpus"), {}, "does not exist"),
+        (("stats",), {"RAG_TOP_K": "many"}, "RAG_TOP_K"),
+        (("ask", "hi"), {"RAG_CHROMA_URL": "http://127.0.0.1:9"}, "chroma run"),
+    ],
+)
+def test_user_errors_are_one_line_never_a_traceback(indexed_env, args, env_extra, needle):
+    out = rag({**indexed_env, **env_extra}, *args, check=False)
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert needle in out.stderr
+    assert out.stderr.strip().count("\n") == 0, out.stderr

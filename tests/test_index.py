@@ -1,0 +1,47 @@
+"""The Chroma wrapper: model recorded in the index, mismatch detection, queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.embeddings import Embedder, get_embedder
+from rag.errors import EmbeddingMismatchError
+from rag.index import drop_index, open_index
+from rag.sync import sync_corpus
+
+
+def test_index_records_the_embedding_model_and_refuses_another(make_settings):
+    settings = make_settings({"a.txt": "Water boils at 100 degrees."})
+    real = get_embedder(settings)
+    # Same weights, another name: what a user gets after switching RAG_EMBEDDING_MODEL.
+    other = Embedder("someone/other-model", real.model_dir)
+    open_index(settings, embedder=other)  # creates the collection for "other"
+    with pytest.raises(EmbeddingMismatchError) as err:
+        sync_corpus(settings)
+    message = str(err.value)
+    assert "someone/other-model" in message and "rag ingest --rebuild" in message
+
+
+def test_rebuild_resolves_a_model_mismatch(make_settings):
+    settings = make_settings({"a.txt": "Water boils at 100 degrees."})
+    real = get_embedder(settings)
+    open_index(settings, embedder=Embedder("someone/other-model", real.model_dir))
+    report = sync_corpus(settings, rebuild=True)
+    assert report.added == ["a.txt"]
+    assert open_index(settings).count() == report.chunks_total
+
+
+def test_query_returns_scored_passages_best_first(seed_settings):
+    index = open_index(seed_settings)
+    vec = index.embedder.embed(["abolition of the death penalty"])[0]
+    passages = index.query(vec, 5)
+    assert len(passages) == 5
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    assert all(-1.0 <= p.score <= 1.0 and p.source and p.text for p in passages)
+
+
+def test_drop_index_empties_it(make_settings):
+    settings = make_settings({"a.txt": "Water boils at 100 degrees."})
+    sync_corpus(settings)
+    drop_index(settings)
+    assert open_index(settings).count() == 0
