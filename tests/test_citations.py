@@ -55,7 +55,10 @@ def test_other_citation_styles_become_markers():
 
 
 def test_grouped_and_adjacent_markers_are_parsed():
-    text = "Maulen Ashimbayev signed the statement in Strasbourg [1, 2]. The Assembly wants 39 political prisoners released [2][1]."
+    text = (
+        "Maulen Ashimbayev signed the statement in Strasbourg [1, 2]. "
+        "The Assembly wants 39 political prisoners released [2][1]."
+    )
     v = verify(text, P)
     assert [c.n for c in v.citations] == [1, 2]
     assert "[2]" in v.text.split(".")[0] and "[1]" in v.text.split(".")[1]

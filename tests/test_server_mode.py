@@ -1,0 +1,80 @@
+"""Server mode: the same code against a real `chroma run` server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rag import answer, sync_corpus
+from rag.config import Settings
+from rag.errors import IndexNotReadyError
+from rag.index import open_index
+from conftest import free_port
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    chroma = Path(sys.executable).parent / "chroma"
+    proc = subprocess.Popen(
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(tmp_path_factory.mktemp("chroma")),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("chroma run did not start")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_sync_and_answer_through_a_chroma_server(chroma_url, seeds_dir, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seeds_dir, corpus)
+    settings = Settings(
+        chroma_url=chroma_url,
+        corpus_dir=corpus,
+        llm_backend="extractive",
+        data_dir=tmp_path / "unused",
+    )
+    report = sync_corpus(settings)
+    assert len(report.added) == 5 and report.chunks_total > 50
+    assert sync_corpus(settings).chunks_written == 0  # manifest lives on the server too
+    a = answer("How many political prisoners does the Assembly want released?", settings=settings)
+    assert "39" in a.text and a.citations[0].source == "003_8055ac30947230f7.txt"
+    assert not (tmp_path / "unused").exists()  # nothing written locally in server mode
+
+
+def test_server_down_is_one_clear_error():
+    settings = Settings(chroma_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(IndexNotReadyError, match="chroma run"):
+        open_index(settings)
