@@ -11,12 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import free_port
 
 from rag import answer, sync_corpus
 from rag.config import Settings
 from rag.errors import IndexNotReadyError
 from rag.index import open_index
-from conftest import free_port
 
 pytestmark = pytest.mark.server
 
