@@ -17,6 +17,7 @@ Nothing here imports llama_cpp.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -105,11 +106,20 @@ def local_model_available(settings: Settings) -> bool:
         return False
     if settings.llm_model:
         return Path(settings.llm_model).expanduser().is_file()
-    return _parts_importable()
+    return _parts_importable() or _cache_verified(cache_dir() / MODEL_FILENAME)
 
 
 def _marker(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
+
+
+def _cache_verified(path: Path) -> bool:
+    """The marker vouches for the file as it is now (no hashing)."""
+    try:
+        recorded = json.loads(_marker(path).read_text())
+        return bool(recorded == {"sha256": MODEL_SHA256, **_stat_key(path)})
+    except (OSError, ValueError):
+        return False
 
 
 def _sha256(path: Path) -> str:
@@ -133,12 +143,9 @@ def verify_file(path: Path, sha256: str) -> bool:
     """
     marker = _marker(path)
     key = _stat_key(path)
-    try:
-        recorded = json.loads(marker.read_text())
-        if recorded == {"sha256": sha256, **key}:
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(marker.read_text()) == {"sha256": sha256, **key}:
             return True
-    except (OSError, ValueError):
-        pass
     log.info("Verifying SHA-256 of %s", path)
     if _sha256(path) != sha256:
         return False
@@ -209,13 +216,13 @@ def model_path(settings: Settings) -> Path:
                 "model file, or unset it to use the packaged local model."
             )
         return path
-    parts = part_paths()
     dest = cache_dir() / MODEL_FILENAME
     with _lock:
         if dest.is_file():
             if verify_file(dest, MODEL_SHA256):
                 return dest
+            # Never load it: delete and rebuild from the parts (raises if they are missing).
             log.warning("Cached model %s has the wrong SHA-256: deleting and rebuilding it", dest)
             dest.unlink()
             _marker(dest).unlink(missing_ok=True)
-        return assemble_model(parts, dest, MODEL_SHA256)
+        return assemble_model(part_paths(), dest, MODEL_SHA256)
