@@ -181,10 +181,13 @@ def evidence_in_context(
 def fact_matches(text: str, facts: Iterable[Sequence[str]]) -> list[bool]:
     """For each fact group, whether any of its alternatives occurs in ``text``.
 
-    >>> fact_matches("Released 39 prisoners in 2022.", [["39", "thirty-nine"], ["2023"]])
+    Citation markers are removed first: "issued on Sept [1]. 30" still states "Sept. 30".
+
+    >>> fact_matches("Released 39 prisoners in 2022 [1].", [["39", "thirty-nine"], ["2023"]])
     [True, False]
     """
-    return [any(contains(text, alt) for alt in group) for group in facts]
+    bare = strip_markers(text)
+    return [any(contains(bare, alt) for alt in group) for group in facts]
 
 
 def token_f1(prediction: str, reference: str) -> float:

@@ -119,6 +119,8 @@ def test_fact_matches_and_token_f1():
         True,
         False,
     ]
+    # a marker inside a fact does not hide it
+    assert fact_matches("issued on Sept [2]. 30 in Strasbourg [2].", [["Sept. 30"]]) == [True]
     # prediction words: it was adopted in 2022 (5); reference: adopted in 2022 (3); overlap 3
     assert token_f1("It was adopted in 2022 [1].", "Adopted in 2022.") == pytest.approx(0.75)
     assert token_f1("", "Adopted in 2022.") == 0.0
