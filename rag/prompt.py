@@ -383,24 +383,37 @@ def build_messages(
 def build_strict_retry_messages(
     question: str,
     passages: Sequence[Passage],
+    previous_answer: str = "",
     history: Sequence[Turn] = (),
     *,
     settings: Settings | None = None,
     lang: str | None = None,
 ) -> list[dict[str, str]]:
-    """Like ``build_messages``, with a stricter citation rule after the question.
+    """The first attempt's messages, its reply, then a stricter citation instruction.
 
     Used once when the first reply had no valid citation and was not an abstention. The
-    messages share their whole prefix with the first attempt up to the question, so
-    llama.cpp does not evaluate the sources again.
+    messages extend the first attempt's, so llama.cpp reuses its evaluated prompt and only
+    reads the reply and the short correction. Without ``previous_answer`` the stricter rule
+    goes after the question instead.
     """
     del settings
     lang = lang or guess_language(question)
-    extra = _STRICT_RULE.format(k=max(len(passages), 1))
-    return [
+    rule = _STRICT_RULE.format(k=max(len(passages), 1))
+    head = [
         {"role": "system", "content": SYSTEM_PROMPT},
         *_history_messages(history, max_turns=2, max_chars=400),
-        {"role": "user", "content": _user_message(question, passages, lang, extra)},
+    ]
+    if not previous_answer.strip():
+        return [*head, {"role": "user", "content": _user_message(question, passages, lang, rule)}]
+    return [
+        *head,
+        {"role": "user", "content": _user_message(question, passages, lang)},
+        {"role": "assistant", "content": previous_answer.strip()[:1500]},
+        {
+            "role": "user",
+            "content": f"{rule} Answer the question again. If the sources do not answer it, "
+            f'reply exactly: "{abstain_text(lang)}"',
+        },
     ]
 
 

@@ -213,10 +213,20 @@ def test_condense_messages_carry_the_conversation():
     assert tokens(msgs[0]["content"] + user) < 200
 
 
-def test_strict_retry_shares_the_prefix_of_the_first_attempt(passages):
-    first = build_messages("Who transmitted the resolution?", passages[:2])
-    retry = build_strict_retry_messages("Who transmitted the resolution?", passages[:2])
-    assert retry[0] == first[0]
-    head = first[1]["content"].split("Answer in")[0]
-    assert retry[1]["content"].startswith(head)
-    assert "no valid citation" in retry[1]["content"] and "1 to 2" in retry[1]["content"]
+def test_strict_retry_extends_the_first_attempt(passages):
+    q = "Who transmitted the resolution?"
+    first = build_messages(q, passages[:2])
+    retry = build_strict_retry_messages(q, passages[:2], "See [2] and [3].")
+    assert retry[:2] == first
+    assert retry[2] == {"role": "assistant", "content": "See [2] and [3]."}
+    assert "no valid citation" in retry[3]["content"] and "1 to 2" in retry[3]["content"]
+    assert ABSTAIN_TEXT in retry[3]["content"]
+
+
+def test_strict_retry_without_previous_answer(passages):
+    q = "Chi ha trasmesso la risoluzione?"
+    retry = build_strict_retry_messages(q, passages[:2])
+    assert [m["role"] for m in retry] == ["system", "user"]
+    user = retry[1]["content"]
+    assert user.index("Question:") < user.index("no valid citation")
+    assert ABSTAIN_TEXTS["it"] in user
