@@ -20,11 +20,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def free_port():  # type: ignore[no-untyped-def]
+    """A function returning a TCP port nobody listens on right now."""
+    return _free_port
 
 
 @pytest.fixture(scope="session")

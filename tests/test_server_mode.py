@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port
 
 from rag import answer, sync_corpus
 from rag.config import Settings
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def chroma_url(tmp_path_factory: pytest.TempPathFactory, free_port) -> Iterator[str]:
     port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
     proc = subprocess.Popen(
@@ -74,7 +73,7 @@ def test_sync_and_answer_through_a_chroma_server(chroma_url, seeds_dir, tmp_path
     assert not (tmp_path / "unused").exists()  # nothing written locally in server mode
 
 
-def test_server_down_is_one_clear_error():
+def test_server_down_is_one_clear_error(free_port):
     settings = Settings(chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(IndexNotReadyError, match="chroma run"):
         open_index(settings)
