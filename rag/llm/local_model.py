@@ -68,9 +68,13 @@ def cache_dir() -> Path:
 
 
 def _parts_importable() -> bool:
-    return all(
-        importlib.util.find_spec(_PART_MODULE.format(i)) is not None for i in range(1, N_PARTS + 1)
-    )
+    try:
+        return all(
+            importlib.util.find_spec(_PART_MODULE.format(i)) is not None
+            for i in range(1, N_PARTS + 1)
+        )
+    except (ImportError, ValueError):  # ValueError: a module set to None in sys.modules
+        return False
 
 
 def part_paths() -> list[Path]:
