@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.eval_metrics import fact_matches
+from rag.eval_metrics import contains, fact_matches
 from rag.evaluation import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,3 +91,40 @@ def test_facts_are_short_and_found_in_the_reference(rows):
         for group in row["facts"]:
             assert all(0 < len(alt.split()) <= 8 for alt in group), (row["id"], group)
         assert all(fact_matches(row["reference"], row["facts"])), row["id"]
+
+
+def test_an_oracle_over_the_real_chunks_scores_perfectly_and_a_wrong_one_does_not():
+    """Every evidence quote survives loading and chunking, so passage-level retrieval
+    metrics can reach 1.0; passages without the evidence score 0."""
+    from rag.chunking import chunk_document
+    from rag.evaluation import run_eval
+    from rag.ingest.loaders import load_document
+    from rag.types import Answer, Passage
+
+    items = load_dataset(DATASET)
+    chunks = [c for p in sorted(SEEDS.iterdir()) for c in chunk_document(load_document(p, SEEDS))]
+    by_question = {i.question: i for i in items}
+
+    def passages_for(quotes: tuple[str, ...], want: bool) -> list[Passage]:
+        hits = [c for c in chunks if any(contains(c.text, q) for q in quotes) == want]
+        return [Passage(c.id, c.source, c.text, 1.0, c.lang) for c in hits][:3]
+
+    def oracle(question, history):
+        item = by_question[question]
+        if not item.answerable:
+            return Answer(question, "The documents don't say.", abstained=True)
+        return Answer(question, item.reference, False, passages=passages_for(item.evidence, True))
+
+    def wrong(question, history):
+        item = by_question[question]
+        return Answer(question, "No idea.", False, passages=passages_for(item.evidence, False))
+
+    good = run_eval(items, answer_fn=oracle, progress=False)["metrics"]
+    for name in ("hit@5", "mrr", "ndcg@5", "recall@5", "source_hit@5", "evidence_in_context"):
+        assert good[name] == 1.0, name
+    assert good["correct"] == 1.0 and good["abstention_recall"] == 1.0
+    assert good["false_abstention_rate"] == 0.0 and good["abstention_precision"] == 1.0
+
+    bad = run_eval(items, answer_fn=wrong, progress=False)["metrics"]
+    assert bad["hit@5"] == 0.0 and bad["recall@5"] == 0.0 and bad["correct"] == 0.0
+    assert bad["abstention_recall"] == 0.0 and bad["citation_recall"] == 0.0

@@ -12,7 +12,13 @@ import math
 import pytest
 
 from rag.errors import BackendError, ConfigError, IndexNotReadyError
-from rag.eval_judge import LexicalJudge, citation_scores, llm_judge, split_claims
+from rag.eval_judge import (
+    LexicalJudge,
+    citation_scores,
+    embedding_judge,
+    llm_judge,
+    split_claims,
+)
 from rag.eval_metrics import (
     abstention_scores,
     contains,
@@ -204,6 +210,18 @@ def test_citation_scores_edge_cases():
     assert (out_of_range["recall"], out_of_range["precision"]) == (0.0, 0.0)
     empty = citation_scores("", [], judge)
     assert (empty["recall"], empty["precision"], empty["claims"]) == (None, None, 0)
+
+
+def test_embedding_judge_accepts_paraphrase_with_the_real_model():
+    from rag.config import Settings
+    from rag.embeddings import get_embedder
+
+    judge = embedding_judge(get_embedder(Settings()).embed)
+    paraphrase = "Kazakhstan got rid of capital punishment in 2022."
+    assert not LexicalJudge()(paraphrase, P_DEATH)  # 1/3 of the content words
+    assert judge(paraphrase, P_DEATH)  # cosine ~0.82
+    assert not judge(paraphrase, P_PRISONERS)  # cosine ~0.27
+    assert not judge("The Assembly praised Kazakhstan's football team in 2022.", P_DEATH)
 
 
 class YesNoBackend(Backend):
