@@ -149,9 +149,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from rag.evalcli import run_cli
+    from rag.eval_report import compare, load_result, write_html, write_json
 
-    return run_cli(args, _settings(args))
+    if args.compare:
+        print(compare(load_result(args.compare[0]), load_result(args.compare[1])))
+        return 0
+    from rag.answer import answer
+    from rag.evaluation import check_thresholds, load_dataset, run_eval
+    from rag.llm.base import resolve_backend_name
+
+    settings = _settings(args)
+    items = load_dataset(args.dataset)[: args.limit or None]
+    result = run_eval(
+        items,
+        answer_fn=lambda q, h: answer(q, h, settings=settings),
+        k=args.k,
+        backend=resolve_backend_name(settings),
+        dataset=str(args.dataset),
+        context_tokens=settings.context_tokens,
+        progress=not args.quiet,
+    )
+    metrics = result["metrics"]
+    print(f"{result['backend']} on {args.dataset}: {result['n']} questions")
+    for name, value in metrics.items():
+        if isinstance(value, float):
+            print(f"  {name:32} {value:.3f}")
+    if args.json_out:
+        write_json(result, args.json_out)
+    if args.html_out:
+        write_html([result], args.html_out)
+    if args.thresholds:
+        failures = check_thresholds(result, json.loads(Path(args.thresholds).read_text()))
+        for failure in failures:
+            print(f"below threshold: {failure}", file=sys.stderr)
+        return 1 if failures else 0
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--html", dest="html_out", help="write an HTML report here")
     s.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="print deltas")
     s.add_argument("--thresholds", help="JSON file of metric thresholds; exit 1 below them")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_eval)
     return p
 
