@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
+from typing import Any
 
 __all__ = ["content_terms", "fold", "numbers", "stem", "stopwords", "words"]
 
@@ -52,7 +53,7 @@ def stopwords(lang: str) -> frozenset[str]:
 
 
 @cache
-def _stemmer(lang: str):  # type: ignore[no-untyped-def]
+def _stemmer(lang: str) -> Any:
     import Stemmer
 
     return Stemmer.Stemmer(_STEMMER_NAMES.get(lang, "english"))

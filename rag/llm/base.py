@@ -114,11 +114,9 @@ def resolve_backend_name(settings: Settings) -> str:
     """``auto`` means the local model when it is installed, else extractive."""
     if settings.llm_backend != "auto":
         return settings.llm_backend
-    try:
-        from rag.llm.llamacpp import local_model_available
-    except ImportError:
-        local_model_available = None
-    if local_model_available is not None and local_model_available(settings):
+    from rag.llm.local_model import local_model_available
+
+    if local_model_available(settings):
         return "llamacpp"
     log.info(
         "No local LLM installed; answering extractively. "
