@@ -1,0 +1,147 @@
+"""Benchmarks: ingest (cold and warm), answer latency per backend, LLM speed and memory.
+
+    python -m bench                                  # extractive + llamacpp, 12 questions
+    python -m bench --backends extractive --questions 30
+
+Prints a table and writes bench/results/<name>.json and bench/results/README.md. Numbers
+from one run are comparable with each other; the machine is shared, so compare ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    i = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[i]
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_ingest(settings_cls: Any, corpus: Path, work: Path) -> dict[str, float]:
+    """Cold ingest of the corpus, then a warm (unchanged) re-sync, in process and by CLI."""
+    from rag.sync import sync_corpus
+
+    settings = settings_cls(data_dir=work / "data", corpus_dir=corpus)
+    t = time.perf_counter()
+    cold = sync_corpus(settings)
+    cold_s = time.perf_counter() - t
+    t = time.perf_counter()
+    warm = sync_corpus(settings)
+    warm_s = time.perf_counter() - t
+    assert warm.chunks_written == 0
+    env = {"RAG_DATA_DIR": str(work / "data"), "RAG_CORPUS_DIR": str(corpus), "PATH": ""}
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ingest", "--quiet"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    cli_s = time.perf_counter() - t
+    return {
+        "files": len(cold.added),
+        "chunks": cold.chunks_total,
+        "cold_ingest_s": round(cold_s, 2),
+        "warm_resync_s": round(warm_s, 3),
+        "warm_cli_ingest_wall_s": round(cli_s, 2),
+    }
+
+
+def bench_answers(settings: Any, questions: list[str]) -> dict[str, Any]:
+    """Time to first delta, total time, generated tokens/s and peak RSS per question."""
+    from rag.answer import stream_answer
+    from rag.chunking import count_tokens
+    from rag.types import Answer
+
+    ttft, total, tps, abstained = [], [], [], 0
+    # Warm-up: loads the embedding model and the LLM so the numbers are per-question.
+    for _ in stream_answer(questions[0], settings=settings):
+        pass
+    for q in questions:
+        start = time.perf_counter()
+        first = None
+        text = ""
+        final: Answer | None = None
+        for item in stream_answer(q, settings=settings):
+            if isinstance(item, Answer):
+                final = item
+            else:
+                if first is None:
+                    first = time.perf_counter() - start
+                text += item
+        elapsed = time.perf_counter() - start
+        assert final is not None
+        abstained += final.abstained
+        ttft.append(first if first is not None else elapsed)
+        total.append(elapsed)
+        gen_s = final.timings.get("generate", 0) / 1000
+        if gen_s > 0 and text:
+            tps.append(count_tokens(text) / gen_s)
+    return {
+        "questions": len(questions),
+        "abstained": abstained,
+        "ttft_p50_s": round(_pct(ttft, 50), 2),
+        "ttft_p95_s": round(_pct(ttft, 95), 2),
+        "total_p50_s": round(_pct(total, 50), 2),
+        "total_p95_s": round(_pct(total, 95), 2),
+        "gen_tokens_per_s_median": round(statistics.median(tps), 1) if tps else None,
+        "peak_rss_mb": round(_rss_mb()),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench")
+    p.add_argument("--backends", default="extractive,llamacpp")
+    p.add_argument("--questions", type=int, default=12)
+    p.add_argument("--name", default="latest")
+    args = p.parse_args(argv)
+
+    from rag.config import Settings
+    from rag.evaluation import load_dataset
+
+    items = [i for i in load_dataset(ROOT / "eval" / "qa.jsonl") if i.answerable and not i.history]
+    questions = [i.question for i in items[: args.questions]]
+    out: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        corpus = work / "corpus"
+        shutil.copytree(ROOT / "seeds", corpus)
+        out["ingest"] = bench_ingest(Settings, corpus, work)
+        print("ingest:", json.dumps(out["ingest"]))
+        for backend in args.backends.split(","):
+            settings = Settings(data_dir=work / "data", corpus_dir=corpus, llm_backend=backend)
+            out[backend] = bench_answers(settings, questions)
+            print(f"{backend}:", json.dumps(out[backend]))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {RESULTS / (args.name + '.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
