@@ -113,7 +113,7 @@ h1,h2,h3{font-weight:600} table{border-collapse:collapse;margin:.5em 0 1.5em}
 td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left}
 th{background:#f2f2f2} td.num{text-align:right;font-variant-numeric:tabular-nums}
 .ok{background:#e5f4e5} .bad{background:#f8e1e1} .na{color:#999}
-.answer{max-width:420px;white-space:pre-wrap} .small{font-size:12px;color:#555}
+.answer{min-width:300px;max-width:480px;white-space:pre-wrap} .small{font-size:12px;color:#555}
 svg text{font:11px system-ui,sans-serif}
 """
 
@@ -166,24 +166,23 @@ def _histogram(values: Sequence[float], color: str, bins: int = 12) -> str:
     counts = [0] * bins
     for v in values:
         counts[min(bins - 1, int((v - lo) / step))] += 1
-    w, h, left, bottom = 36, 120, 30, 34
+    w, h, left, pad = 36, 120, 30, 16  # pad: room for the count above the tallest bar
     top = max(counts)
-    parts = [f'<svg width="{left + bins * w + 10}" height="{h + bottom + 10}" role="img">']
+    parts = [f'<svg width="{left + bins * w + 10}" height="{pad + h + 36}" role="img">']
     for i, c in enumerate(counts):
         bh = h * c / top
         x = left + i * w
         parts.append(
-            f'<rect x="{x}" y="{h - bh + 10:.1f}" width="{w - 3}" height="{bh:.1f}" '
+            f'<rect x="{x}" y="{pad + h - bh:.1f}" width="{w - 3}" height="{bh:.1f}" '
             f'fill="{color}"><title>{c} questions</title></rect>'
         )
         if c:
             parts.append(
-                f'<text x="{x + w / 2}" y="{h - bh + 6:.1f}" text-anchor="middle">{c}</text>'
+                f'<text x="{x + w / 2}" y="{pad + h - bh - 3:.1f}" text-anchor="middle">{c}</text>'
             )
         if i % 2 == 0:
-            label = lo + i * step
-            parts.append(f'<text x="{x}" y="{h + 26}">{label:.0f}</text>')
-    parts.append(f'<text x="{left}" y="{h + bottom + 6}">ms per question (total)</text></svg>')
+            parts.append(f'<text x="{x}" y="{pad + h + 14}">{lo + i * step:.0f}</text>')
+    parts.append(f'<text x="{left}" y="{pad + h + 30}">ms per question (total)</text></svg>')
     return "".join(parts)
 
 
