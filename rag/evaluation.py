@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ConfigError, IndexStoreError, RAGError
-from rag.eval_judge import Judge, LexicalJudge, citation_scores, embedding_judge, llm_judge
+from rag.eval_judge import (
+    Judge,
+    LexicalJudge,
+    citation_scores,
+    embedding_judge,
+    llm_judge,
+    split_claims,
+)
 from rag.eval_metrics import (
     abstention_scores,
     evidence_in_context,
@@ -44,16 +51,29 @@ from rag.types import Answer, Turn
 
 __all__ = [
     "EvalItem",
+    "Judge",
     "LexicalJudge",
+    "abstention_scores",
     "aggregate",
     "check_thresholds",
+    "citation_scores",
     "compare",
     "embedding_judge",
+    "evidence_in_context",
+    "fact_matches",
+    "hit_at_k",
     "llm_judge",
     "load_dataset",
     "load_result",
+    "matching_quotes",
+    "ndcg_at_k",
+    "percentile",
+    "recall_at_k",
+    "reciprocal_rank",
     "run_eval",
     "score_item",
+    "split_claims",
+    "token_f1",
     "write_html",
     "write_json",
 ]
