@@ -436,8 +436,13 @@ def assess(
         matter" where the question says "the unicameral parliament").
     """
     lang = lang or detect_lang(question)
-    kind = answer_type(question)
-    qterms = terms(question, lang)
+    asked_part, context = _split_context(question)
+    kind = answer_type(asked_part)
+    qterms = terms(asked_part, lang)
+    ctx = [t for t in terms(context, lang) if t.key not in {q.key for q in qterms}]
+    if not qterms:  # "et quand ? Kazakhstan peine mort": the context is the question
+        qterms, ctx = ctx, []
+    allterms = qterms + ctx
     cands: list[_Candidate] = []
     pbags: dict[int, _Bag] = {}
     windows: list[str] = []  # each sentence with the ones before it in its passage
@@ -455,26 +460,32 @@ def assess(
 
     sbags = [_Bag(c.sentence, c.lang) for c in cands]
     n = len(cands)
-    df = {t.key: sum(b.has(t) for b in sbags) for t in qterms}
+    df = {t.key: sum(b.has(t) for b in sbags) for t in allterms}
     weight = {k: math.log(1 + (n - d + 0.5) / (d + 0.5)) for k, d in df.items()}
-    total = sum(weight.values())
-    rare = {t.key for t in qterms if df[t.key] <= _RARE_DF * n}
+    total = sum(weight[t.key] for t in qterms)
+    total_all = sum(weight.values())
+    rare = {t.key for t in allterms if df[t.key] <= _RARE_DF * n}
     absent = [t.surface for t in qterms if not any(b.has(t) for b in pbags.values())]
     names = [t for t in qterms if t.kind in ("name", "number")]
     # The most specific term (highest IDF) must be in the answer's passage: a passage
     # on the March referendum does not answer a question on the unicameral one.
-    focus = [t for t in qterms if weight[t.key] >= max(weight.values()) - 1e-9]
-    counted = _counted(question, qterms) if kind == "number" else []
+    top_weight = max(weight[t.key] for t in qterms)
+    focus = [t for t in qterms if weight[t.key] >= top_weight - 1e-9]
+    counted = _counted(asked_part, qterms) if kind == "number" else []
+    # The answer must be new: "September" in the question cannot be the "when".
+    asked = {w.lower() for w in _tokens(question)}
 
     for c, bag, window in zip(cands, sbags, windows, strict=True):
         pbag, wbag = pbags[c.index], _Bag(window, c.lang)
         c.cov_sentence = sum(weight[t.key] for t in qterms if bag.has(t)) / total
-        c.cov_window = sum(weight[t.key] for t in qterms if wbag.has(t)) / total
-        c.cov_passage = sum(weight[t.key] for t in qterms if pbag.has(t)) / total
-        c.rare_in_window = any(wbag.has(t) for t in qterms if t.key in rare)
+        c.cov_window = sum(weight[t.key] for t in allterms if wbag.has(t)) / total_all
+        c.cov_passage = sum(weight[t.key] for t in allterms if pbag.has(t)) / total_all
+        c.rare_in_window = any(wbag.has(t) for t in allterms if t.key in rare)
         c.missing_names = [t.surface for t in names if not pbag.has(t)]
         c.has_focus = all(pbag.has(t) for t in focus)
-        c.type_ok = satisfies_type(kind, c.sentence) and all(bag.has(t) for t in counted)
+        c.type_ok = satisfies_type(kind, _unasked(c.sentence, asked)) and all(
+            bag.has(t) for t in counted
+        )
     cands.sort(key=lambda c: c.cov_window + 0.5 * c.cov_passage, reverse=True)
     if embedder is not None:
         top = cands[:_EMBED_TOP]
@@ -491,8 +502,9 @@ def assess(
     best = ok[0] if ok else cands[0]
     details = {
         "terms": [t.surface for t in qterms],
-        "weights": {t.surface: round(weight[t.key], 2) for t in qterms},
-        "rare": [t.surface for t in qterms if t.key in rare],
+        "context_terms": [t.surface for t in ctx],
+        "weights": {t.surface: round(weight[t.key], 2) for t in allterms},
+        "rare": [t.surface for t in allterms if t.key in rare],
         "absent": absent,
         "focus": [t.surface for t in focus],
         "best": _describe(best),
@@ -508,6 +520,18 @@ def assess(
     if ok:
         return EvidenceVerdict(True, top8, "the passages cover the question", **verdict)
     return EvidenceVerdict(False, top8, _why_not(best, kind, absent), **verdict)
+
+
+def _split_context(question: str) -> tuple[str, str]:
+    """Split "And when? Assembly death penalty" (a condensed follow-up) into the question
+    and the context words appended after it, which count for the passage, not the sentence."""
+    m = re.match(r"(.*?\?)\s*(\S.*)$", question.strip(), re.DOTALL)
+    return (m.group(1), m.group(2)) if m else (question, "")
+
+
+def _unasked(sentence: str, asked: set[str]) -> str:
+    """``sentence`` without the words the question already contains."""
+    return _TOKEN_RE.sub(lambda m: "" if m.group(0).lower() in asked else m.group(0), sentence)
 
 
 def _counted(question: str, qterms: list[Term]) -> list[Term]:

@@ -210,8 +210,10 @@ def condense_heuristic(question: str, history: Sequence[Turn]) -> str:
     last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
     for t in terms(last_user, detect_lang(last_user)):
         add(t.surface)
+    # The answer's names help only when the question said little: a dozen names would
+    # drown the follow-up in retrieval.
     last_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-    if last_answer and last_answer.strip() not in set(ABSTAIN_TEXTS.values()):
+    if len(extra) < 2 and last_answer.strip() not in set(ABSTAIN_TEXTS.values()):
         first = re.split(r"(?<=[.!?])\s", _MARKER.sub("", last_answer).strip(), maxsplit=1)[0]
         for t in terms(first, detect_lang(first)):
             if t.kind in ("name", "number"):
