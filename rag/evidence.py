@@ -60,7 +60,7 @@ _QUESTION_WORDS = {
     "fr": "quel quelle quels quelles quand combien qui que quoi où pourquoi comment lequel "
     "laquelle lesquels lesquelles est-ce année ans date jour demande demandent demander "
     "veut veulent dit disent dire selon document documents texte",
-    "it": "chi quando quanti quante quanto quanta quale quali cosa che dove perché come "
+    "it": "chi qual quando quanti quante quanto quanta quale quali cosa che dove perché come "
     "anno anni data giorno chiede chiedono chiedere vuole vogliono dice dicono dire "
     "secondo documento documenti testo",
 }
@@ -194,7 +194,10 @@ def detect_lang(text: str) -> str:
     for lang in LANGS:
         vocab = _stopwords(lang) | _question_words(lang)
         score = sum(1.0 for w in words if w in vocab and len(w) > 1)
-        if lang == "fr" and re.search(r"\b[ldjqn]'|-t-|[éèêç]", text, re.IGNORECASE):
+        # Elisions, "-t-il" and accents that only one of the two Romance languages uses.
+        if lang == "fr" and re.search(r"\b[ldjqn]'|-t-|[éêç]", text, re.IGNORECASE):
+            score += 1.0
+        if lang == "it" and re.search(r"(?<!\w)è(?!\w)|[ìò]|\b(dell|nell|all|sull)'", text):
             score += 1.0
         if score > best_score:
             best, best_score = lang, score

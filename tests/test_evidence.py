@@ -1,12 +1,11 @@
 """The evidence gate on real seed questions, over a real index of the seeds.
 
-The passages come from the real pipeline (sync into a Chroma index in a temp folder,
-dense retrieval with the packaged MiniLM), so these tests check what a user would get.
+The passages come from the real pipeline (``seed_settings`` in tests/conftest.py: the
+seeds synced into a Chroma index in a temp folder; ``rag.retrieve.retrieve``), so these
+tests check what a user would get.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,6 @@ from rag.evidence import (
     sentences_of,
 )
 from rag.types import Passage
-
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 # (question, a fact the best sentence must contain, the seed file that holds it)
 ANSWERABLE = [
@@ -52,21 +49,6 @@ UNANSWERABLE = [
     "What is the currency of Kazakhstan?",
     "When did Kazakhstan join the Council of Europe?",  # it is not a member
 ]
-
-
-@pytest.fixture(scope="session")
-def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings for an index of the seeds, built once per session (shared by name with
-    tests/llm/test_extractive.py: a second sync of an unchanged corpus is a no-op)."""
-    from rag.sync import sync_corpus
-
-    settings = Settings(
-        data_dir=tmp_path_factory.getbasetemp() / "seed_index",
-        corpus_dir=SEEDS,
-        llm_backend="extractive",
-    )
-    sync_corpus(settings)
-    return settings
 
 
 @pytest.fixture(scope="session")
