@@ -109,7 +109,7 @@ def test_passages_are_numbered_inside_delimiters(passages):
         assert 'title="Resolution 2616 (2025)"' in attrs and "date=" in attrs
         assert body == p.text.strip()
     assert user.index("</source>") < user.index("Question: What does the Assembly recall?")
-    assert ABSTAIN_TEXT in user
+    assert all(sentence in SYSTEM_PROMPT for sentence in ABSTAIN_TEXTS.values())
 
 
 def test_injection_stays_inside_its_block():
@@ -141,10 +141,11 @@ def test_injection_stays_inside_its_block():
         ("Quando è stata trasmessa la risoluzione?", "it"),
     ],
 )
-def test_language_and_abstention_sentence_follow_the_question(question, lang):
+def test_reply_language_follows_the_question(question, lang):
     assert guess_language(question) == lang
     user = build_messages(question, [])[1]["content"]
-    assert ABSTAIN_TEXTS[lang] in user
+    name = {"en": "English", "fr": "French", "it": "Italian"}[lang]
+    assert f"Answer in {name}" in user
 
 
 @pytest.mark.parametrize(
@@ -168,6 +169,7 @@ def test_language_and_abstention_sentence_follow_the_question(question, lang):
         "I documenti forniti non menzionano la popolazione.",
         "Non ci sono informazioni su questo argomento.",
         "**The documents don't say.**",
+        "The population of Almaty is not mentioned in the provided sources.",
     ],
 )
 def test_is_abstention_recognizes_abstentions(text):
@@ -183,6 +185,7 @@ def test_is_abstention_recognizes_abstentions(text):
         "La risoluzione è stata trasmessa il 7 ottobre 2025 [1].",
         "La déclaration a été signée à Strasbourg le 30 septembre [1].",
         "Kazakhstan abolished the death penalty [1]. It also joined human rights protocols [2].",
+        "It was issued on Sept. 30 in Strasbourg. [1] The documents don't say who chaired. [2]",
         "",
     ],
 )
@@ -229,4 +232,4 @@ def test_strict_retry_without_previous_answer(passages):
     assert [m["role"] for m in retry] == ["system", "user"]
     user = retry[1]["content"]
     assert user.index("Question:") < user.index("no valid citation")
-    assert ABSTAIN_TEXTS["it"] in user
+    assert "Answer in Italian" in user
