@@ -220,6 +220,18 @@ class ChunkIndex:
         }
         return [found[i] for i in ids if i in found]
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings by chunk id."""
+        import numpy as np
+
+        if not ids:
+            return {}
+        res = self._call(self._chunks.get, ids=list(ids), include=["embeddings"])
+        return {
+            cid: np.asarray(vec, dtype=np.float32)
+            for cid, vec in zip(res["ids"], res["embeddings"], strict=True)
+        }
+
     def all_passages(self) -> list[Passage]:
         """Every chunk (for lexical indexes and stats), in pages."""
         out: list[Passage] = []

@@ -1,5 +1,10 @@
-"""Retrieval: question -> ranked, de-duplicated passages. The single entry point is
-``retrieve()``; hybrid (dense + BM25) search will plug in behind it.
+"""Retrieval: question -> ranked, de-duplicated passages, through one entry point.
+
+Hybrid search: dense (embedding cosine in Chroma) and lexical (BM25) candidates are fused
+by reciprocal rank (RRF, k=60): a chunk's fused score is the sum of 1/(60 + rank) over
+the lists it appears in. RRF needs no score calibration between the two, and a chunk
+found by both ranks first. ``Passage.score`` stays the dense cosine similarity, which
+means something to a reader; the order is the fused one.
 
     passages = retrieve("How many political prisoners?", settings)   # best first
 """
@@ -15,12 +20,24 @@ from rag.types import Passage
 if TYPE_CHECKING:
     from rag.config import Settings
 
-__all__ = ["dedupe", "retrieve"]
+__all__ = ["dedupe", "fuse", "retrieve"]
 
 log = logging.getLogger(__name__)
 
-#: Fetch this many candidates per result asked, so de-duplication still leaves k.
-_OVERFETCH = 3
+#: Candidates per list for each result asked, so fusion and de-duplication still leave k.
+_OVERFETCH = 4
+#: ...and never fewer than this: a chunk ranked 30th densely but 2nd by BM25 must be seen.
+_MIN_CANDIDATES = 40
+_RRF_K = 60
+
+
+def fuse(*rankings: list[str]) -> list[str]:
+    """Reciprocal-rank fusion of ranked id lists: ["a","b"], ["b","c"] -> ["b","a","c"]."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (_RRF_K + rank + 1)
+    return sorted(scores, key=lambda cid: -scores[cid])
 
 
 def dedupe(passages: list[Passage], k: int) -> list[Passage]:
@@ -57,8 +74,21 @@ def retrieve(
     Raises:
         IndexStoreError: the index cannot be read.
     """
+    from dataclasses import replace
+
+    from rag.lexical import lexical_index
+
     k = k or settings.top_k
     index = index or open_index(settings)
     vector = index.embedder.embed([query])[0]
-    candidates = index.query(vector, k * _OVERFETCH)
-    return dedupe(candidates, k)
+    pool = max(k * _OVERFETCH, _MIN_CANDIDATES)
+    dense = index.query(vector, pool)
+    lexical = lexical_index(index).search(query, pool)
+    by_id = {p.chunk_id: p for p in dense}
+    missing = [cid for cid, _ in lexical if cid not in by_id]
+    if missing:
+        vectors = index.vectors(missing)
+        for p in index.get(missing):
+            by_id[p.chunk_id] = replace(p, score=float(vectors[p.chunk_id] @ vector))
+    order = fuse([p.chunk_id for p in dense], [cid for cid, _ in lexical])
+    return dedupe([by_id[cid] for cid in order if cid in by_id], k)
