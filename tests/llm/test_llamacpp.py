@@ -1,0 +1,124 @@
+"""The ``llamacpp`` backend with the real local model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M).
+
+Each generation takes seconds on 2 cores, so the whole module is marked ``llm`` and keeps
+to three real answers.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+
+from rag.config import Settings
+from rag.errors import BackendError
+from rag.llm.base import Request, get_backend, resolve_backend_name
+from rag.llm.llamacpp import LlamaCppBackend, context_size
+from rag.prompt import build_messages, guess_language, is_abstention
+from rag.types import Passage
+
+pytestmark = pytest.mark.llm
+
+PASSAGES = [
+    Passage(
+        chunk_id="s1",
+        source="000_1968d16abf61fcd6.txt",
+        text=(
+            "The statement, signed by Kazakh Senate Chairperson Maulen Ashimbayev and PACE "
+            "President Theodoros Roussopoulos, emphasized that democracy, the rule of law, and "
+            "human rights remain the foundations of an inclusive society. It was issued on "
+            "Sept. 30 in Strasbourg."
+        ),
+        score=0.9,
+        title="Kazakhstan and PACE reaffirm commitment",
+        locator="¶2",
+    ),
+    Passage(
+        chunk_id="s2",
+        source="003_8055ac30947230f7.txt",
+        text=(
+            "Risoluzione n. 2616. L'Assemblea parlamentare dovrebbe sostenere il Kazakistan nel "
+            "proseguimento delle sue riforme democratiche. Trasmessa il 7 ottobre 2025."
+        ),
+        score=0.8,
+        lang="it",
+        title="Camera dei deputati, Doc. XII-bis n. 224",
+        locator="header",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def backend() -> LlamaCppBackend:
+    return LlamaCppBackend.from_settings(Settings(llm_backend="llamacpp"))
+
+
+def ask(backend: LlamaCppBackend, question: str) -> list[str]:
+    request = Request(
+        question=question,
+        passages=PASSAGES,
+        messages=build_messages(question, PASSAGES),
+        max_tokens=96,
+    )
+    return list(backend.stream(request))
+
+
+def test_auto_picks_llamacpp_when_installed():
+    assert resolve_backend_name(Settings()) == "llamacpp"
+    assert context_size(Settings()) == 2560
+    assert context_size(Settings(context_tokens=600, max_answer_tokens=200)) == 1536
+
+
+def test_cited_answer_streams_in_chunks(backend):
+    chunks = ask(backend, "Who signed the joint statement?")
+    text = "".join(chunks)
+    assert len(chunks) > 1, chunks
+    assert "Ashimbayev" in text and "Roussopoulos" in text, text
+    assert re.search(r"\[1\]", text), text
+    assert not is_abstention(text)
+
+
+def test_abstains_when_the_sources_do_not_answer(backend):
+    text = "".join(ask(backend, "What is the population of Almaty?"))
+    assert is_abstention(text), text
+    assert not re.search(r"\d{3}", text), text  # no figure from general knowledge
+
+
+def test_answers_in_the_language_of_the_question(backend):
+    text = "".join(ask(backend, "Quand la résolution 2616 a-t-elle été transmise ?"))
+    assert "7" in text and "[2]" in text, text
+    assert guess_language(text) == "fr", text
+
+
+def test_prompt_longer_than_the_context_is_a_backend_error(backend):
+    huge = "word " * 6000
+    request = Request(question="q", messages=[{"role": "user", "content": huge}], max_tokens=8)
+    with pytest.raises(BackendError, match="RAG_CONTEXT_TOKENS"):
+        list(backend.stream(request))
+
+
+def test_concurrent_requests_are_serialized(backend):
+    results: dict[int, str] = {}
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            msgs = [{"role": "user", "content": f"Reply with the number {i} only."}]
+            results[i] = backend.complete(Request(question="n", messages=msgs, max_tokens=4))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in (3, 7)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors and set(results) == {3, 7}
+    assert "3" in results[3] and "7" in results[7], results
+
+
+def test_registry_shares_one_loaded_model(backend):
+    other = get_backend(Settings(llm_backend="llamacpp"))
+    assert isinstance(other, LlamaCppBackend)
+    assert other.load() is backend.load()
