@@ -6,6 +6,7 @@ to three real answers.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 
@@ -14,7 +15,7 @@ import pytest
 from rag.config import Settings
 from rag.errors import BackendError
 from rag.llm.base import Request, get_backend, resolve_backend_name
-from rag.llm.llamacpp import LlamaCppBackend, context_size
+from rag.llm.llamacpp import LlamaCppBackend, context_size, default_threads
 from rag.prompt import build_messages, guess_language, is_abstention
 from rag.types import Passage
 
@@ -68,6 +69,13 @@ def test_auto_picks_llamacpp_when_installed():
     assert resolve_backend_name(Settings()) == "llamacpp"
     assert context_size(Settings()) == 2560
     assert context_size(Settings(context_tokens=600, max_answer_tokens=200)) == 1536
+
+
+def test_thread_defaults(backend):
+    cores = os.cpu_count() or 1
+    assert default_threads(Settings()) == (max(1, cores // 2), cores)
+    assert default_threads(Settings(llm_threads=3)) == (3, 3)
+    assert (backend.n_threads, backend.n_threads_batch) == default_threads(Settings())
 
 
 def test_cited_answer_streams_in_chunks(backend):
