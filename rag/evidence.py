@@ -56,13 +56,16 @@ _STEMMER_NAMES = {"en": "english", "fr": "french", "it": "italian"}
 _QUESTION_WORDS = {
     "en": "how many much what when where who whom whose which why year years date day "
     "want wants wanted say says said tell mention mentioned describe according ask asks "
-    "asked call calls document documents text happen happened kind type",
+    "asked call calls document documents text happen happened kind type regarding "
+    "concerning besides else also still actually exactly really new take took place part "
+    "role relation related way thing things name named mentioned refer refers",
     "fr": "quel quelle quels quelles quand combien qui que quoi où pourquoi comment lequel "
     "laquelle lesquels lesquelles est-ce année ans date jour demande demandent demander "
-    "veut veulent dit disent dire selon document documents texte",
+    "veut veulent dit disent dire selon document documents texte cette cet ceci sujet "
+    "concernant propos aussi encore également autre autres lieu",
     "it": "chi qual quando quanti quante quanto quanta quale quali cosa che dove perché come "
     "anno anni data giorno chiede chiedono chiedere vuole vogliono dice dicono dire "
-    "secondo documento documenti testo",
+    "secondo documento documenti testo riguardo riguardo anche ancora altro altri luogo",
 }
 
 _NUMBER_PATTERNS = {
@@ -382,6 +385,7 @@ _MIN_SENTENCE_COVERAGE = 0.15  # weighted coverage of the sentence itself
 # A sentence is read with the two before it: "this matter" refers back to them.
 _WINDOW = 2
 _EMBED_TOP = 16  # embed only the lexically best candidates: latency on 2 cores
+_NAME_BOOST = 1.5
 _W_COS, _W_SENT, _W_PASS = 0.5, 0.35, 0.15
 
 
@@ -395,16 +399,16 @@ class _Candidate:
     cov_window: float = 0.0
     cov_passage: float = 0.0
     rare_in_window: bool = False
-    missing_names: list[str] = field(default_factory=list)
     has_focus: bool = True
+    missing_names: list[str] = field(default_factory=list)
     type_ok: bool = True
     score: float = 0.0
 
     def passes(self) -> bool:
         return (
             self.type_ok
-            and not self.missing_names
             and self.has_focus
+            and not self.missing_names
             and self.cov_passage >= _MIN_PASSAGE_COVERAGE
             and self.cov_sentence >= _MIN_SENTENCE_COVERAGE
             and (self.rare_in_window or self.cov_window >= 2 * _MIN_SENTENCE_COVERAGE)
@@ -451,7 +455,8 @@ def assess(
     windows: list[str] = []  # each sentence with the ones before it in its passage
     for i, p in enumerate(passages):
         plang = p.lang if p.lang in LANGS else "en"
-        pbags[i] = _Bag(p.text, plang)
+        # Title and locator count: "Resolution 2616" is in the locator, not the text.
+        pbags[i] = _Bag(f"{p.title} {p.locator} {p.text}", plang)
         sents = sentences_of(p.text, plang)
         cands.extend(_Candidate(i, s, plang) for s in sents)
         windows.extend(" ".join(sents[max(0, j - _WINDOW) : j + 1]) for j in range(len(sents)))
@@ -465,15 +470,22 @@ def assess(
     n = len(cands)
     df = {t.key: sum(b.has(t) for b in sbags) for t in allterms}
     weight = {k: math.log(1 + (n - d + 0.5) / (d + 0.5)) for k, d in df.items()}
+    for t in allterms:  # a missing name or number says more than a missing word
+        if t.kind != "word":
+            weight[t.key] *= _NAME_BOOST
     total = sum(weight[t.key] for t in qterms)
     total_all = sum(weight.values())
     rare = {t.key for t in allterms if df[t.key] <= _RARE_DF * n}
     absent = [t.surface for t in qterms if not any(b.has(t) for b in pbags.values())]
-    names = [t for t in qterms if t.kind in ("name", "number")]
-    # The most specific term (highest IDF) must be in the answer's passage: a passage
-    # on the March referendum does not answer a question on the unicameral one.
-    top_weight = max(weight[t.key] for t in qterms)
-    focus = [t for t in qterms if weight[t.key] >= top_weight - 1e-9]
+    # The most specific term found anywhere (highest IDF) must be in the answer's
+    # passage: a passage on the March referendum does not answer a question on the
+    # unicameral one. Terms found nowhere lower the coverage instead.
+    present = [t for t in qterms if t.surface not in absent]
+    top_weight = max((weight[t.key] for t in present), default=0.0)
+    focus = [t for t in present if weight[t.key] >= top_weight - 1e-9]
+    # A name or number the passages do use must be in the answer's passage ("Senate":
+    # a passage on party members does not say how many members the Senate has).
+    names = [t for t in present if t.kind != "word"]
     counted = _counted(asked_part, qterms) if kind == "number" else []
     # The answer must be new: "September" in the question cannot be the "when".
     asked = {w.lower() for w in _tokens(question)}
@@ -484,8 +496,8 @@ def assess(
         c.cov_window = sum(weight[t.key] for t in allterms if wbag.has(t)) / total_all
         c.cov_passage = sum(weight[t.key] for t in allterms if pbag.has(t)) / total_all
         c.rare_in_window = any(wbag.has(t) for t in allterms if t.key in rare)
+        c.has_focus = any(pbag.has(t) for t in focus)
         c.missing_names = [t.surface for t in names if not pbag.has(t)]
-        c.has_focus = all(pbag.has(t) for t in focus)
         c.type_ok = satisfies_type(kind, _unasked(c.sentence, asked)) and all(
             bag.has(t) for t in counted
         )
@@ -501,7 +513,7 @@ def assess(
             c.score -= 0.3
     cands.sort(key=lambda c: c.score, reverse=True)
 
-    ok = [] if absent else [c for c in cands if c.passes()]
+    ok = [c for c in cands if c.passes()] if present else []
     best = ok[0] if ok else cands[0]
     details = {
         "terms": [t.surface for t in qterms],
@@ -552,14 +564,14 @@ def _describe(c: _Candidate) -> dict[str, Any]:
         "cov_sentence": round(c.cov_sentence, 3),
         "cov_window": round(c.cov_window, 3),
         "cov_passage": round(c.cov_passage, 3),
-        "missing_names": c.missing_names,
         "has_focus": c.has_focus,
+        "missing_names": c.missing_names,
         "type_ok": c.type_ok,
     }
 
 
 def _why_not(c: _Candidate, kind: str | None, absent: list[str]) -> str:
-    if absent:
+    if absent and c.cov_passage < _MIN_PASSAGE_COVERAGE:
         return "the passages never mention " + ", ".join(repr(t) for t in absent)
     if c.missing_names:
         return "no passage names " + ", ".join(repr(t) for t in c.missing_names)
