@@ -143,6 +143,12 @@ class OpenAIBackend(Backend):
             log.info("Using model %r, the first one %s offers", self.model, self.base_url)
         return self.model
 
+    def close(self) -> None:
+        """Close the HTTP connection pool (the backend can still be used: it reopens)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
     # -- HTTP -----------------------------------------------------------------------------
 
     def _http(self) -> httpx.Client:

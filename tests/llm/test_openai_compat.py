@@ -186,3 +186,5 @@ def test_api_key_sent_as_bearer_header(scripted_server):
     backend = OpenAIBackend(server.base_url, model="m", api_key="k-123")
     assert "".join(backend.stream(_request())) == "ok"
     assert server.requests[0]["headers"]["Authorization"] == "Bearer k-123"
+    backend.close()
+    assert "".join(backend.stream(_request())) == "ok"  # reopens after close()
