@@ -6,13 +6,17 @@ population of Kazakhstan?" is very close to many passages about Kazakhstan). So 
 asks three things of the best candidate sentence:
 
 1. *Coverage*: the question's key terms (stemmed content words, names and numbers) are in
-   the sentence or its passage, each term weighted by its IDF over the candidate sentences,
-   so "Kazakhstan" or "Assembly" (everywhere) prove nothing while "population", "GDP" or
-   "FIFA" (nowhere) decide. Rare terms must be present; a rare term missing from every
-   passage means the documents don't talk about what is asked.
-2. *Answer type*: a "how many" question needs a number in the sentence, "when" a date,
-   "who" a name.
+   the sentence and its passage, each term weighted by its IDF over the candidate
+   sentences, so "Kazakhstan" or "Assembly" (everywhere) prove nothing while
+   "population", "GDP" or "FIFA" (nowhere) weigh the most. The passage must hold the most
+   specific term the passages use at all, and every name and number they use.
+2. *Answer type*: a "how many X" question needs a count and X in the sentence, "when" a
+   date, "who" a person's name, none of them merely repeated from the question.
 3. *Similarity*: embedding cosine ranks candidates and breaks ties; it never decides alone.
+
+Follow-ups condensed by ``rag.llm.extractive.condense_heuristic`` ("And when was it
+abolished? Assembly death penalty") carry context words after the "?": they count for
+the passage, not for the sentence.
 
     >>> key_terms("How many political prisoners does the Assembly want released?", "en")
     ['polit', 'prison', 'Assembly', 'releas']
@@ -65,7 +69,7 @@ _QUESTION_WORDS = {
     "concernant propos aussi encore également autre autres lieu",
     "it": "chi qual quando quanti quante quanto quanta quale quali cosa che dove perché come "
     "anno anni data giorno chiede chiedono chiedere vuole vogliono dice dicono dire "
-    "secondo documento documenti testo riguardo riguardo anche ancora altro altri luogo",
+    "secondo documento documenti testo riguardo anche ancora altro altri luogo",
 }
 
 _NUMBER_PATTERNS = {
@@ -432,15 +436,13 @@ def assess(
         lang: the question's language; detected when None.
 
     Returns:
-        An ``EvidenceVerdict``. Key terms are weighted by IDF over the candidate
-        sentences. It is not answerable when a key term is in no passage at all (the
-        documents don't talk about it: "population", "GDP", "FIFA"). Otherwise a
-        sentence answers when it has the expected answer type, holds at least
-        ``_MIN_SENTENCE_COVERAGE`` of the weighted terms, read with the ``_WINDOW``
-        sentences before it holds a rare term (or twice that coverage), and its passage
-        holds the most specific term,  every name and number of the question and
-        ``_MIN_PASSAGE_COVERAGE`` of the weighted terms (the passage may say "this
-        matter" where the question says "the unicameral parliament").
+        An ``EvidenceVerdict``, answerable when some sentence has the expected answer
+        type, holds ``_MIN_SENTENCE_COVERAGE`` of the IDF-weighted terms, holds a rare
+        term when read with the ``_WINDOW`` sentences before it (the passage may say
+        "this matter" for "the unicameral parliament"), and whose passage holds the
+        most specific term found anywhere, every name/number found anywhere and
+        ``_MIN_PASSAGE_COVERAGE`` of the weight (terms found nowhere, like
+        "population", weigh the most and sink it).
     """
     lang = lang or detect_lang(question)
     asked_part, context = _split_context(question)
