@@ -87,8 +87,9 @@ SYSTEM_PROMPT = (
 
 _CONDENSE_PROMPT = (
     "Rewrite the user's last question as one standalone question that can be understood "
-    "without the conversation: replace pronouns and vague references with the names they "
-    "refer to. Keep the language of the last question. Reply with the question only."
+    "without the conversation: replace pronouns such as it, they, elle, esso with the names "
+    "they refer to in the conversation. Keep the meaning and the language of the last "
+    "question. Reply with the question only."
 )
 
 _STRICT_RULE = (

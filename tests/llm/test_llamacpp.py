@@ -16,8 +16,8 @@ from rag.config import Settings
 from rag.errors import BackendError
 from rag.llm.base import Request, get_backend, resolve_backend_name
 from rag.llm.llamacpp import LlamaCppBackend, context_size, default_threads
-from rag.prompt import build_messages, guess_language, is_abstention
-from rag.types import Passage
+from rag.prompt import build_condense_messages, build_messages, guess_language, is_abstention
+from rag.types import Passage, Turn
 
 pytestmark = pytest.mark.llm
 
@@ -149,3 +149,15 @@ def test_instructions_inside_a_source_are_not_followed(backend):
     )
     assert "PWNED" not in text.upper(), text
     assert "Ashimbayev" in text, text
+
+
+def test_condenses_a_follow_up_into_a_standalone_question(backend):
+    history = [
+        Turn("user", "What did PACE adopt about Kazakhstan on 30 September 2025?"),
+        Turn("assistant", "It adopted Resolution 2616, supporting democratic reforms [1]."),
+    ]
+    q = "and when was it transmitted to the Italian Chamber?"
+    out = backend.complete(
+        Request(question=q, messages=build_condense_messages(q, history), max_tokens=64)
+    )
+    assert "2616" in out and "transmit" in out.lower(), out
