@@ -220,7 +220,8 @@ def stream_answer(
         from rag.evidence import assess
         from rag.prompt import fit_passages
 
-        verdict = assess(q, passages, embedder=get_embedder(settings))
+        # A follow-up ("and when?") is judged by its standalone rewrite, not its words.
+        verdict = assess(query if turns else q, passages, embedder=get_embedder(settings))
         context = fit_passages(passages, settings.context_tokens) if verdict.answerable else []
     else:
         context = passages
