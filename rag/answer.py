@@ -63,10 +63,9 @@ def ensure_index(settings: Settings) -> None:
 
 
 def _question_lang(question: str) -> str:
-    from rag.ingest.lang import detect_language
+    from rag.evidence import detect_lang  # en/fr/it from function words: made for questions
 
-    lang = detect_language(question)
-    return lang if lang in ("en", "fr", "it") else "en"
+    return detect_lang(question)
 
 
 def _condense(question: str, history: list[Turn], backend: Backend, settings: Settings) -> str:

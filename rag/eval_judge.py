@@ -92,12 +92,9 @@ def _stopwords() -> frozenset[str]:
 
 @cache
 def _stemmers() -> tuple[Any, ...]:
-    try:
-        import Stemmer
-    except ImportError:  # PyStemmer is a declared dependency; degrade, don't crash
-        log.warning("PyStemmer is not installed: the support judge compares unstemmed words")
-        return ()
-    return tuple(Stemmer.Stemmer(name) for name in ("english", "french", "italian"))
+    from rag.text import stemmer
+
+    return tuple(stemmer(lang) for lang in ("en", "fr", "it"))
 
 
 def _terms(text: str) -> list[set[str]]:

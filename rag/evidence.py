@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from rag.text import stemmer as _stemmer
+
 if TYPE_CHECKING:
     from rag.types import Passage
 
@@ -53,7 +55,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 LANGS = ("en", "fr", "it")
-_STEMMER_NAMES = {"en": "english", "fr": "french", "it": "italian"}
 
 # Words that frame a question rather than name what it is about. Kept apart from the
 # stop word lists (bm25s) because they are content words elsewhere ("year", "want").
@@ -177,13 +178,6 @@ def _stopwords(lang: str) -> frozenset[str]:
 @cache
 def _question_words(lang: str) -> frozenset[str]:
     return frozenset(_QUESTION_WORDS.get(lang, _QUESTION_WORDS["en"]).split())
-
-
-@cache
-def _stemmer(lang: str) -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer(_STEMMER_NAMES.get(lang, "english"))
 
 
 def _tokens(text: str) -> list[str]:

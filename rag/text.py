@@ -14,7 +14,7 @@ import unicodedata
 from functools import cache
 from typing import Any
 
-__all__ = ["content_terms", "fold", "numbers", "stem", "stopwords", "words"]
+__all__ = ["content_terms", "fold", "numbers", "stem", "stemmer", "stopwords", "words"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -53,7 +53,8 @@ def stopwords(lang: str) -> frozenset[str]:
 
 
 @cache
-def _stemmer(lang: str) -> Any:
+def stemmer(lang: str) -> Any:
+    """The (cached) PyStemmer Snowball stemmer for en/fr/it; English for other languages."""
     import Stemmer
 
     return Stemmer.Stemmer(_STEMMER_NAMES.get(lang, "english"))
@@ -61,7 +62,7 @@ def _stemmer(lang: str) -> Any:
 
 def stem(word: str, lang: str = "en") -> str:
     """Snowball stem of a folded word: stem("prisoners") -> "prison"."""
-    return str(_stemmer(lang).stemWord(word))
+    return str(stemmer(lang).stemWord(word))
 
 
 def content_terms(text: str, lang: str = "en") -> set[str]:
