@@ -28,6 +28,11 @@ __all__ = ["answer", "ensure_index", "stream_answer", "to_turns"]
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+#: An LLM is skipped only when the evidence is clearly absent: less than this share of the
+#: question's (rarity-weighted) key terms in the best passage. The extractive backend
+#: needs more (a sentence that answers); an LLM can combine and translate, and whatever
+#: it says beyond the passages is removed by citation verification.
+LLM_GATE_COVERAGE = 0.5
 
 
 def to_turns(history: Iterable[Turn | Mapping[str, Any]]) -> list[Turn]:
@@ -107,7 +112,7 @@ def _generate(
         return
     from rag.prompt import build_messages
 
-    messages = build_messages(q, passages, turns, settings=settings)
+    messages = build_messages(q, passages, turns, settings=settings, lang=lang)
     yield from backend.stream(
         Request(
             question=q,
@@ -127,15 +132,44 @@ class _Final:
     unsupported: list[str]
 
 
+def _extractive(q: str, passages: list[Passage], settings: Settings, lang: str) -> Any:
+    """The extractive answer over the same passages, verified (None when it abstains)."""
+    from rag.citations import verify
+    from rag.llm.extractive import ExtractiveBackend
+    from rag.prompt import is_abstention
+
+    text = ExtractiveBackend.from_settings(settings).complete(
+        Request(question=q, passages=passages)
+    )
+    return None if is_abstention(text) else verify(text, passages, lang=lang)
+
+
 def _finalize(
-    q: str, raw: str, passages: list[Passage], backend: Backend, settings: Settings, lang: str
+    q: str,
+    raw: str,
+    passages: list[Passage],
+    backend: Backend,
+    settings: Settings,
+    lang: str,
+    evidence_answers: bool = False,
 ) -> _Final:
-    """Verify citations; retry once strictly, then fall back to extractive, when an
-    answer that is not an abstention ends up with no valid citation."""
+    """Verify citations. Two model failures get a mechanism, not just a prompt rule:
+    - an answer with no valid citation is retried once with a stricter instruction,
+      then replaced by the extractive answer;
+    - an abstention although the evidence gate found a sentence that answers
+      (``evidence_answers``) is replaced by the extractive answer.
+    """
     from rag.citations import verify
     from rag.prompt import build_strict_retry_messages, is_abstention
 
-    if not raw.strip() or is_abstention(raw) or not passages:
+    if not passages:
+        return _Final(_abstain_text(lang), True, [], [])
+    if not raw.strip() or is_abstention(raw):
+        if backend.uses_prompt and evidence_answers:
+            log.info("the model abstained but the passages answer: using the extractive answer")
+            checked = _extractive(q, passages, settings, lang)
+            if checked and checked.citations:
+                return _Final(checked.text, False, checked.citations, [])
         return _Final(_abstain_text(lang), True, [], [])
     checked = verify(raw, passages, lang=lang)
     unsupported = list(checked.unsupported)
@@ -145,7 +179,9 @@ def _finalize(
             Request(
                 question=q,
                 passages=passages,
-                messages=build_strict_retry_messages(q, passages, raw, settings=settings),
+                messages=build_strict_retry_messages(
+                    q, passages, raw, settings=settings, lang=lang
+                ),
                 max_tokens=settings.max_answer_tokens,
                 temperature=settings.temperature,
             )
@@ -156,14 +192,10 @@ def _finalize(
         unsupported += checked.unsupported
         if not checked.citations:
             log.info("retry had no valid citation either; falling back to extractive")
-            from rag.llm.extractive import ExtractiveBackend
-
-            fallback = ExtractiveBackend.from_settings(settings).complete(
-                Request(question=q, passages=passages)
-            )
-            if is_abstention(fallback):
+            fallback = _extractive(q, passages, settings, lang)
+            if fallback is None:
                 return _Final(_abstain_text(lang), True, [], unsupported)
-            checked = verify(fallback, passages, lang=lang)
+            checked = fallback
     if not checked.citations:
         return _Final(_abstain_text(lang), True, [], unsupported)
     return _Final(checked.text, False, checked.citations, unsupported)
@@ -216,20 +248,24 @@ def stream_answer(
 
     if backend.uses_prompt:
         # The gate: skip the LLM when the evidence clearly cannot answer (no guessing).
+        from rag.context import compress
         from rag.evidence import assess
-        from rag.prompt import fit_passages
 
         # A follow-up ("and when?") is judged by its standalone rewrite, not its words.
         verdict = assess(query if turns else q, passages, embedder=get_embedder(settings))
-        context = fit_passages(passages, settings.context_tokens) if verdict.answerable else []
+        clearly_absent = not verdict.answerable and verdict.coverage < LLM_GATE_COVERAGE
+        evidence_answers = verdict.answerable
+        context = (
+            [] if clearly_absent else compress(passages, verdict.ranked, settings.context_tokens)
+        )
     else:
-        context = passages
+        context, evidence_answers = passages, False
     parts: list[str] = []
     for delta in _generate(q, context, turns, backend, settings, lang):
         parts.append(delta)
         yield delta
     t = lap("generate", t)
-    result = _finalize(q, "".join(parts), context, backend, settings, lang)
+    result = _finalize(q, "".join(parts), context, backend, settings, lang, evidence_answers)
     lap("verify", t)
     timings["total"] = round((time.perf_counter() - t_start) * 1000, 1)
     yield Answer(

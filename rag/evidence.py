@@ -148,6 +148,8 @@ class EvidenceVerdict:
     ``best_sentences`` are ``(passage_index, sentence, score)`` with a 0-based index into
     the passages given to ``assess`` (the ``[n]`` marker is ``passage_index + 1``), best
     first, at most eight; when not answerable they are the closest candidates (for hints).
+    ``ranked`` is every candidate sentence in the same form, best first (used to compress
+    the LLM's context to the sentences that matter).
     """
 
     answerable: bool
@@ -158,6 +160,7 @@ class EvidenceVerdict:
     best_cosine: float = 0.0
     coverage: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
+    ranked: list[tuple[int, str, float]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- language
@@ -526,6 +529,7 @@ def assess(
         best_cosine=round(best.cos, 4),
         coverage=round(best.cov_passage, 4),
         details=details,
+        ranked=[(c.index, c.sentence, round(c.score, 4)) for c in cands],
     )
     top8 = [(c.index, c.sentence, round(c.score, 4)) for c in (ok or cands)[:8]]
     if ok:

@@ -14,8 +14,8 @@ import pytest
 
 from rag.answer import answer
 from rag.config import Settings
-from rag.evaluation import check_thresholds, load_dataset, run_eval
 from rag.eval_report import write_json
+from rag.evaluation import check_thresholds, load_dataset, run_eval
 
 pytestmark = pytest.mark.eval
 
