@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.config import BACKENDS, Settings
-from rag.errors import RAGError
+from rag.errors import ConfigError, RAGError
 
 __all__ = ["main"]
 
@@ -154,6 +154,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.compare:
         print(compare(load_result(args.compare[0]), load_result(args.compare[1])))
         return 0
+    if args.results:
+        if not args.html_out:
+            raise ConfigError("--from needs --html OUT: it only builds a report from results.")
+        write_html([load_result(r) for r in args.results], args.html_out)
+        print(f"wrote {args.html_out}")
+        return 0
     from rag.answer import answer
     from rag.evaluation import check_thresholds, load_dataset, run_eval
     from rag.llm.base import resolve_backend_name
@@ -227,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", dest="json_out", help="write results JSON here")
     s.add_argument("--html", dest="html_out", help="write an HTML report here")
     s.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="print deltas")
+    s.add_argument(
+        "--from",
+        dest="results",
+        nargs="+",
+        metavar="RESULT.json",
+        help="with --html: one report from earlier results (e.g. one per backend)",
+    )
     s.add_argument("--thresholds", help="JSON file of metric thresholds; exit 1 below them")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_eval)
@@ -240,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # bm25s installs its own handler and reports every index build; keep it quiet.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except RAGError as exc:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -24,6 +27,25 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float) -> bool:
+    """Poll ``url`` until it answers 200 (True), or the process dies or time runs out."""
+    deadline = time.monotonic() + seconds
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+@pytest.fixture(scope="session")
+def wait_http():  # type: ignore[no-untyped-def]
+    """``wait_http(url, proc, seconds) -> bool``: wait for a server the test started."""
+    return _wait_http
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rag import answer, sync_corpus
@@ -21,7 +19,7 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory, free_port) -> Iterator[str]:
+def chroma_url(tmp_path_factory: pytest.TempPathFactory, free_port, wait_http) -> Iterator[str]:
     port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
     proc = subprocess.Popen(
@@ -40,16 +38,8 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory, free_port) -> Iterator[
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("chroma run did not start")
-            time.sleep(0.3)
+        if not wait_http(f"{url}/api/v2/heartbeat", proc, 60):
+            raise RuntimeError("chroma run did not start")
         yield url
     finally:
         proc.terminate()

@@ -6,11 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 
@@ -30,7 +28,9 @@ def browser_type_launch_args() -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-def ui_url(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path, free_port) -> Iterator[str]:
+def ui_url(
+    tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path, free_port, wait_http
+) -> Iterator[str]:
     """`rag serve` in a subprocess over a copy of seeds/, extractive backend."""
     base = tmp_path_factory.mktemp("ui")
     corpus = base / "corpus"
@@ -52,16 +52,8 @@ def ui_url(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path, free_port)
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("rag serve did not start:\n" + (base / "serve.log").read_text())
-            time.sleep(0.5)
+        if not wait_http(url, proc, 240):
+            raise RuntimeError("rag serve did not start:\n" + (base / "serve.log").read_text())
         yield url
     finally:
         proc.terminate()
