@@ -80,3 +80,66 @@ def test_user_errors_are_one_line_never_a_traceback(indexed_env, args, env_extra
     assert "Traceback" not in out.stderr
     assert needle in out.stderr
     assert out.stderr.strip().count("\n") == 0, out.stderr
+
+
+def test_eval_runs_on_a_dataset_it_has_never_seen(indexed_env, tmp_path):
+    rows = [
+        {
+            "id": "n1",
+            "question": "Who is the Minister of Justice of Kazakhstan?",
+            "lang": "en",
+            "answerable": True,
+            "sources": ["004_9ecce584a641fa78.txt"],
+            "facts": [["Sarsembayev"]],
+            "reference": "Yerlan Sarsembayev.",
+            "evidence": ["Yerlan Sarsembayev is the Minister of Justice of Kazakhstan"],
+        },
+        {
+            "id": "n2",
+            "question": "What is the national bird of Kazakhstan?",
+            "lang": "en",
+            "answerable": False,
+            "sources": [],
+            "facts": [],
+            "reference": "",
+            "evidence": [],
+        },
+    ]
+    dataset = tmp_path / "new.jsonl"
+    dataset.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "out.json"
+    html = tmp_path / "out.html"
+    done = rag(
+        indexed_env,
+        "eval",
+        "-q",
+        "--dataset",
+        str(dataset),
+        "--backend",
+        "extractive",
+        "--json",
+        str(out),
+        "--html",
+        str(html),
+    )
+    assert "2 questions" in done.stdout
+    metrics = json.loads(out.read_text())["metrics"]
+    for name in (
+        "hit@5",
+        "mrr",
+        "ndcg@5",
+        "citation_precision",
+        "citation_recall",
+        "grounded",
+        "correct",
+        "abstention_recall",
+    ):
+        assert name in metrics
+    assert metrics["correct"] == 1.0 and metrics["abstention_recall"] == 1.0
+    assert "n1" in html.read_text()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"\n')
+    failed = rag(indexed_env, "eval", "-q", "--dataset", str(bad), check=False)
+    assert (
+        failed.returncode == 1 and "bad.jsonl" in failed.stderr and "Traceback" not in failed.stderr
+    )
