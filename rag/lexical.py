@@ -51,6 +51,8 @@ class LexicalIndex:
     def __init__(self, ids: list[str], corpus: list[list[str]]) -> None:
         import bm25s
 
+        # bm25s sets its logger to DEBUG on import; give the level back to the application.
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)
         self.ids = ids
         self._bm25 = bm25s.BM25()
         if ids:
