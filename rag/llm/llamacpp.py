@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rag.errors import BackendError
 from rag.llm.base import Backend, Request
 from rag.llm.local_model import INSTALL_HINT, local_model_available, model_path
+from rag.prompt import TOKEN_MARGIN
 
 if TYPE_CHECKING:
     from rag.config import Settings
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 #: Room for the system prompt, the question, the chat template and the history.
 _PROMPT_OVERHEAD = 600
 _CTX_STEP = 512
-_TOKEN_MARGIN = 1.15  # same margin as rag.prompt: budgets are cl100k tokens
 
 _models: dict[str, Any] = {}  # resolved path -> llama_cpp.Llama, one per process
 _load_lock = threading.Lock()
@@ -48,7 +48,7 @@ def context_size(settings: Settings) -> int:
 
     With the defaults (320 source tokens, 256 answer tokens): 1536.
     """
-    need = math.ceil(settings.context_tokens * _TOKEN_MARGIN)
+    need = math.ceil(settings.context_tokens * TOKEN_MARGIN)  # budgets are cl100k tokens
     need += settings.max_answer_tokens + _PROMPT_OVERHEAD
     return _CTX_STEP * math.ceil(need / _CTX_STEP)
 
@@ -147,11 +147,7 @@ class LlamaCppBackend(Backend):
         Raises:
             BackendError: the prompt does not fit the context, or llama.cpp failed.
         """
-        messages = list(request.messages)
-        if not messages:
-            from rag.prompt import build_messages
-
-            messages = build_messages(request.question, request.passages)
+        messages = self.messages(request)
         llm = self.load()
         # The lock is held for the whole generation; closing the generator early (the
         # consumer stops iterating) releases it through the with-block.

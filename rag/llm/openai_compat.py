@@ -161,11 +161,7 @@ class OpenAIBackend(Backend):
         return self._client
 
     def _payload(self, request: Request, *, stream: bool) -> dict[str, Any]:
-        messages = list(request.messages)
-        if not messages:
-            from rag.prompt import build_messages
-
-            messages = build_messages(request.question, request.passages)
+        messages = self.messages(request)
         payload: dict[str, Any] = {
             "model": self.model_name(),
             "messages": messages,

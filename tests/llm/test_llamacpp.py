@@ -14,9 +14,10 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import BackendError
+from rag.evidence import detect_lang
 from rag.llm.base import Request, get_backend, resolve_backend_name
 from rag.llm.llamacpp import LlamaCppBackend, context_size, default_threads
-from rag.prompt import build_condense_messages, build_messages, guess_language, is_abstention
+from rag.prompt import build_condense_messages, build_messages, is_abstention
 from rag.types import Passage, Turn
 
 pytestmark = pytest.mark.llm
@@ -96,7 +97,7 @@ def test_abstains_when_the_sources_do_not_answer(backend):
 def test_answers_in_the_language_of_the_question(backend):
     text = "".join(ask(backend, "Quand la résolution 2616 a-t-elle été transmise ?"))
     assert "7" in text and "[2]" in text, text
-    assert guess_language(text) == "fr", text
+    assert detect_lang(text) == "fr", text
 
 
 def test_prompt_longer_than_the_context_is_a_backend_error(backend):

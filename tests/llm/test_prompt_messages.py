@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 import pytest
 import tiktoken
 
+from rag.evidence import detect_lang
 from rag.prompt import (
     ABSTAIN_TEXT,
     ABSTAIN_TEXTS,
     SYSTEM_PROMPT,
-    TOKEN_MARGIN,
     build_condense_messages,
     build_messages,
     build_strict_retry_messages,
-    fit_passages,
     format_passage,
-    guess_language,
     is_abstention,
 )
 from rag.types import Passage, Turn
@@ -55,47 +52,14 @@ def passages() -> list[Passage]:
     return out
 
 
-def block_cost(n: int, p: Passage) -> int:
-    return math.ceil(tokens(format_passage(n, p)) * TOKEN_MARGIN) + 1
-
-
-@pytest.mark.parametrize("budget", [200, 450, 700, 1100])
-def test_fit_passages_respects_budget_in_rank_order(passages, budget):
-    kept = fit_passages(passages, budget)
-    assert kept, "at least one passage always fits"
-    assert sum(block_cost(i, p) for i, p in enumerate(kept, 1)) <= budget
-    # Rank order kept, each a prefix of the original.
-    for got, orig in zip(kept, passages, strict=False):
-        assert got.chunk_id == orig.chunk_id
-        assert orig.text.startswith(got.text.removesuffix(" …"))
-    # Not wasteful: the next whole passage would not have fit.
-    if len(kept) < len(passages) and kept[-1].text == passages[len(kept) - 1].text:
-        nxt = passages[len(kept)]
-        used = sum(block_cost(i, p) for i, p in enumerate(kept, 1))
-        assert used + block_cost(len(kept) + 1, nxt) > budget
-
-
-def test_fit_passages_cuts_the_last_one_and_updates_offsets(passages):
-    whole = block_cost(1, passages[0])
-    kept = fit_passages(passages, whole + 120)
-    assert len(kept) == 2
-    cut = kept[1]
-    assert cut.text.endswith(" …") and len(cut.text) < len(passages[1].text)
-    assert cut.end - cut.start == len(cut.text.removesuffix(" …"))
-
-
-def test_first_passage_is_cut_rather_than_dropped(passages):
-    kept = fit_passages(passages, 60)
-    assert len(kept) == 1 and kept[0].text.endswith(" …")
-    assert fit_passages([], 500) == []
-
-
-def test_prompt_with_four_passages_stays_under_900_tokens(passages):
-    kept = fit_passages(passages, 700)
-    assert len(kept) >= 4
+def test_prompt_overhead_stays_small(passages):
+    """Prompt processing is the slow part on a CPU: beyond the passages themselves, the
+    system prompt, wrappers and question must cost little."""
+    kept = passages[:4]
     msgs = build_messages("When was the resolution transmitted?", kept)
     total = sum(tokens(m["content"]) for m in msgs)
-    assert total < 900, total
+    overhead = total - sum(tokens(p.text) for p in kept)
+    assert overhead < 350, overhead
     assert tokens(SYSTEM_PROMPT) < 220
 
 
@@ -144,7 +108,7 @@ def test_injection_stays_inside_its_block():
     ],
 )
 def test_reply_language_follows_the_question(question, lang):
-    assert guess_language(question) == lang
+    assert detect_lang(question) == lang
     user = build_messages(question, [])[1]["content"]
     name = {"en": "English", "fr": "French", "it": "Italian"}[lang]
     assert f"Answer in {name}" in user

@@ -1,0 +1,48 @@
+"""Contextual compression of the LLM's passages (rag.context)."""
+
+from __future__ import annotations
+
+from rag.chunking import count_tokens
+from rag.context import PASSAGE_OVERHEAD_TOKENS, compress
+from rag.types import Passage
+
+A = "First fact about bridges. Second fact about tunnels. Third fact about roads."
+B = "The harbour handles 3 million containers. It opened in 1999."
+P = [Passage("a", "a.txt", A, 0.9), Passage("b", "b.txt", B, 0.8)]
+
+
+def test_keeps_best_sentences_in_document_order_with_gaps_marked():
+    ranked = [(0, "Third fact about roads.", 0.9), (0, "First fact about bridges.", 0.8)]
+    out = compress(P, ranked, 1000)
+    assert [p.chunk_id for p in out] == ["a"]  # b had nothing chosen: dropped
+    assert out[0].text == "First fact about bridges. … Third fact about roads."
+
+
+def test_adjacent_sentences_join_without_a_gap_marker():
+    ranked = [(0, "Second fact about tunnels.", 0.9), (0, "First fact about bridges.", 0.8)]
+    text = compress(P, ranked, 1000)[0].text
+    assert text == "First fact about bridges. Second fact about tunnels."
+
+
+def test_budget_counts_sentences_and_one_wrapper_per_passage():
+    ranked = [
+        (1, "The harbour handles 3 million containers.", 0.9),
+        (0, "First fact about bridges.", 0.8),
+        (1, "It opened in 1999.", 0.7),
+    ]
+    first = count_tokens(ranked[0][1]) + PASSAGE_OVERHEAD_TOKENS
+    out = compress(P, ranked, first)  # room for the best sentence only
+    assert [(p.chunk_id, p.text) for p in out] == [
+        ("b", "The harbour handles 3 million containers.")
+    ]
+    assert [p.chunk_id for p in compress(P, ranked, 10_000)] == ["a", "b"]  # rank order kept
+
+
+def test_best_sentence_is_kept_even_over_budget_and_unknown_ones_ignored():
+    ranked = [
+        (5, "Not a passage.", 1.0),
+        (0, "Not in the text.", 0.9),
+        (0, "First fact about bridges.", 0.5),
+    ]
+    out = compress(P, ranked, 1)
+    assert [p.text for p in out] == ["First fact about bridges."]
