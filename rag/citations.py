@@ -75,21 +75,30 @@ def _strip(segment: str) -> str:
     return re.sub(r"\s+([.!?;:,])", r"\1", _MARKER.sub("", segment)).strip()
 
 
-def sentences(text: str) -> list[str]:
+def sentences(text: str, lang: str = "en") -> list[str]:
     """Split an answer into sentences, keeping each sentence's markers with it.
 
-    Markers written after the full stop ("... released. [1] Next") belong to the
-    sentence before them: ["... released. [1]", "Next"].
+    pysbd (``rag.chunking.split_sentences``) knows abbreviations ("Sept. 30",
+    "No. 210"); a piece that starts with a digit or a lower-case letter still continues
+    the sentence before it ("n. 2616" in Italian). Markers written after the full stop
+    ("... released. [1] Next") belong to the sentence before them: ["... released. [1]", "Next"].
     """
-    parts = [p for p in _SENT_END.split(text.strip()) if p and p.strip()]
+    from rag.chunking import split_sentences
+
     out: list[str] = []
-    for part in parts:
-        lead = re.match(r"^((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)\s*(.*)$", part, re.DOTALL)
-        if lead and out:
-            out[-1] = f"{out[-1]} {lead[1].strip()}"
-            part = lead[2]
-        if part.strip():
-            out.append(part.strip())
+    for line in re.split(r"\n+", text.strip()):
+        for part in split_sentences(line, lang) if line.strip() else []:
+            lead = re.match(r"^((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)\s*(.*)$", part, re.DOTALL)
+            if lead and out:
+                out[-1] = f"{out[-1]} {lead[1].strip()}"
+                part = lead[2]
+            part = part.strip()
+            if not part:
+                continue
+            if out and (part[0].isdigit() or part[0].islower()) and not _MARKER.search(out[-1]):
+                out[-1] = f"{out[-1]} {part}"
+            else:
+                out.append(part)
     return out
 
 
@@ -122,7 +131,7 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
     kept: list[str] = []
     unsupported: list[str] = []
     cites: dict[int, Citation] = {}
-    for sent in sentences(normalize_markers(text)):
+    for sent in sentences(normalize_markers(text), lang):
         claim = _strip(sent)
         if not claim or not re.search(r"\w", claim):
             continue  # a reply that is only "[1]" says nothing

@@ -69,3 +69,33 @@ def test_markers_after_the_full_stop_belong_to_the_sentence_before():
         "Signed in Strasbourg. [2]",
         "Next one [1].",
     ]
+
+
+def test_abbreviations_do_not_end_a_sentence():
+    # Measured failures of the old regex splitter: "Sept [2]. 30", "(CETS No [1]. 210",
+    # "La risoluzione n [2]." (the rest of the sentence was lost).
+    assert sentences("It was issued on Sept. 30 in Strasbourg [2]. It was signed [1].") == [
+        "It was issued on Sept. 30 in Strasbourg [2].",
+        "It was signed [1].",
+    ]
+    assert sentences("An extension (CETS No. 210) was requested [1].") == [
+        "An extension (CETS No. 210) was requested [1]."
+    ]
+    assert sentences("La risoluzione n. 2616 è stata trasmessa il 3 ottobre [2]. Poi [1].", "it") == [
+        "La risoluzione n. 2616 è stata trasmessa il 3 ottobre [2].",
+        "Poi [1].",
+    ]
+
+
+def test_an_abbreviated_date_keeps_its_citation_whole():
+    p = [
+        Passage(
+            "c1",
+            "a.txt",
+            "Kazakhstan and PACE issued a joint statement on Sept. 30 in Strasbourg.",
+            1,
+        )
+    ]
+    v = verify("The joint statement was issued on Sept. 30 in Strasbourg [1].", p)
+    assert v.text == "The joint statement was issued on Sept. 30 in Strasbourg [1]."
+    assert not v.unsupported
