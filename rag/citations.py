@@ -49,6 +49,11 @@ _VARIANTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"【(\d+)[^】]*】"), r"[\1]"),
 ]
 _SENT_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(])(?:Mr|Mrs|Ms|Dr|Prof|St|M|Mme|Mlle|Sig|Sen|Gen|Jr|Sr|No|Nos|n|nn|Art|art|"
+    r"para|p|pp|Doc|doc|Vol|vol|cf|Cf|e\.g|i\.e|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|"
+    r"Nov|Dec)\.$"
+)
 
 
 @dataclass(frozen=True)
@@ -78,27 +83,30 @@ def _strip(segment: str) -> str:
 def sentences(text: str, lang: str = "en") -> list[str]:
     """Split an answer into sentences, keeping each sentence's markers with it.
 
-    pysbd (``rag.chunking.split_sentences``) knows abbreviations ("Sept. 30",
-    "No. 210"); a piece that starts with a digit or a lower-case letter still continues
-    the sentence before it ("n. 2616" in Italian). Markers written after the full stop
-    ("... released. [1] Next") belong to the sentence before them: ["... released. [1]", "Next"].
+    A full stop after an abbreviation does not end a sentence: a piece that starts with
+    a digit or a lower-case letter ("Sept. 30", "No. 210", "n. 2616"), or that follows
+    "Mr.", "Doc." and the like, continues the sentence before it. Markers written after
+    the full stop ("... released. [1] Next") belong to the sentence before them:
+    ["... released. [1]", "Next"]. ``lang`` is accepted for symmetry with the other
+    splitters; the rules hold for English, French and Italian.
     """
-    from rag.chunking import split_sentences
-
     out: list[str] = []
-    for line in re.split(r"\n+", text.strip()):
-        for part in split_sentences(line, lang) if line.strip() else []:
-            lead = re.match(r"^((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)\s*(.*)$", part, re.DOTALL)
-            if lead and out:
-                out[-1] = f"{out[-1]} {lead[1].strip()}"
-                part = lead[2]
-            part = part.strip()
-            if not part:
-                continue
-            if out and (part[0].isdigit() or part[0].islower()) and not _MARKER.search(out[-1]):
-                out[-1] = f"{out[-1]} {part}"
-            else:
-                out.append(part)
+    for part in _SENT_END.split(text.strip()):
+        if not part or not part.strip():
+            continue
+        lead = re.match(r"^((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)\s*(.*)$", part, re.DOTALL)
+        if lead and out:
+            out[-1] = f"{out[-1]} {lead[1].strip()}"
+            part = lead[2]
+        part = part.strip()
+        if not part:
+            continue
+        if out and not _MARKER.search(out[-1]) and (
+            part[0].isdigit() or part[0].islower() or _ABBREVIATION.search(out[-1])
+        ):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
     return out
 
 
