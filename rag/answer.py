@@ -130,6 +130,9 @@ class _Final:
     abstained: bool
     citations: list[Citation]
     unsupported: list[str]
+    #: The passages the citations point into, when not the context the model saw (the
+    #: extractive fallback reads all retrieved passages, as the extractive backend does).
+    passages: list[Passage] | None = None
 
 
 def _extractive(q: str, passages: list[Passage], settings: Settings, lang: str) -> Any:
@@ -152,13 +155,18 @@ def _finalize(
     settings: Settings,
     lang: str,
     evidence_answers: bool = False,
+    retrieved: list[Passage] | None = None,
 ) -> _Final:
     """Verify citations. Two model failures get a mechanism, not just a prompt rule:
     - an answer with no valid citation is retried once with a stricter instruction,
       then replaced by the extractive answer;
     - an abstention although the evidence gate found a sentence that answers
       (``evidence_answers``) is replaced by the extractive answer.
+    The extractive answer reads ``retrieved`` (all retrieved passages, default
+    ``passages``): its evidence statistics are tuned on whole result lists, and on the
+    compressed context it missed answers it finds there.
     """
+    pool = retrieved or passages
     from rag.citations import verify
     from rag.prompt import build_strict_retry_messages, is_abstention
 
@@ -167,9 +175,9 @@ def _finalize(
     if not raw.strip() or is_abstention(raw):
         if backend.uses_prompt and evidence_answers:
             log.info("the model abstained but the passages answer: using the extractive answer")
-            checked = _extractive(q, passages, settings, lang)
+            checked = _extractive(q, pool, settings, lang)
             if checked and checked.citations:
-                return _Final(checked.text, False, checked.citations, [])
+                return _Final(checked.text, False, checked.citations, [], pool)
         return _Final(_abstain_text(lang), True, [], [])
     checked = verify(raw, passages, lang=lang)
     unsupported = list(checked.unsupported)
@@ -192,10 +200,10 @@ def _finalize(
         unsupported += checked.unsupported
         if not checked.citations:
             log.info("retry had no valid citation either; falling back to extractive")
-            fallback = _extractive(q, passages, settings, lang)
-            if fallback is None:
+            fallback = _extractive(q, pool, settings, lang)
+            if fallback is None or not fallback.citations:
                 return _Final(_abstain_text(lang), True, [], unsupported)
-            checked = fallback
+            return _Final(fallback.text, False, fallback.citations, unsupported, pool)
     if not checked.citations:
         return _Final(_abstain_text(lang), True, [], unsupported)
     return _Final(checked.text, False, checked.citations, unsupported)
@@ -265,7 +273,9 @@ def stream_answer(
         parts.append(delta)
         yield delta
     t = lap("generate", t)
-    result = _finalize(q, "".join(parts), context, backend, settings, lang, evidence_answers)
+    result = _finalize(
+        q, "".join(parts), context, backend, settings, lang, evidence_answers, passages
+    )
     lap("verify", t)
     timings["total"] = round((time.perf_counter() - t_start) * 1000, 1)
     yield Answer(
@@ -274,7 +284,7 @@ def stream_answer(
         abstained=result.abstained,
         citations=result.citations,
         # What the backend saw; on a gate abstention, what retrieval found.
-        passages=list(context or passages),
+        passages=list(result.passages or context or passages),
         timings=timings,
         query=query,
         backend=backend.name,

@@ -101,8 +101,10 @@ def sentences(text: str, lang: str = "en") -> list[str]:
         part = part.strip()
         if not part:
             continue
-        if out and not _MARKER.search(out[-1]) and (
-            part[0].isdigit() or part[0].islower() or _ABBREVIATION.search(out[-1])
+        if (
+            out
+            and not _MARKER.search(out[-1])
+            and (part[0].isdigit() or part[0].islower() or _ABBREVIATION.search(out[-1]))
         ):
             out[-1] = f"{out[-1]} {part}"
         else:
@@ -110,22 +112,31 @@ def sentences(text: str, lang: str = "en") -> list[str]:
     return out
 
 
-def support(sentence: str, passage: str, lang: str = "en") -> tuple[float, str]:
+def support(sentence: str, passage: str, lang: str = "en", heading: str = "") -> tuple[float, str]:
     """Support score of ``sentence`` by ``passage`` and the passage sentence that best
-    matches it (the quote). See the module docstring for the definition."""
+    matches it (the quote). See the module docstring for the definition.
+
+    ``heading`` is what the model saw around the passage text (title, date, locator):
+    "Resolution 2616 (2025)" or the article's year are facts of the source too.
+    """
     claim = _strip(sentence)
     terms = content_terms(claim, lang)
     if not terms:
         return 0.0, ""
-    if not numbers(claim) <= numbers(passage):
+    known = f"{heading}\n{passage}" if heading else passage
+    if not numbers(claim) <= numbers(known):
         return 0.0, ""
-    score = len(terms & (content_terms(passage, lang) | content_terms(passage, "en"))) / len(terms)
+    score = len(terms & (content_terms(known, lang) | content_terms(known, "en"))) / len(terms)
     best, quote = -1, passage[:300]
     for s in _SENT_END.split(passage):
         overlap = len(terms & content_terms(s, lang))
         if s.strip() and overlap > best:
             best, quote = overlap, s.strip()
     return score, quote
+
+
+def _heading(p: Passage) -> str:
+    return " ".join(x for x in (p.title, p.date or "", p.locator) if x)
 
 
 def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verified:
@@ -144,11 +155,25 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
         if not claim or not re.search(r"\w", claim):
             continue  # a reply that is only "[1]" says nothing
         cited = [n for n in dict.fromkeys(_ns(sent)) if 1 <= n <= len(passages)]
-        scored = {n: support(claim, passages[n - 1].text, lang) for n in cited}
+        scored = {
+            n: support(claim, passages[n - 1].text, lang, _heading(passages[n - 1])) for n in cited
+        }
         good = [n for n in cited if scored[n][0] >= THRESHOLD]
+        if not good and len(cited) > 1:
+            # "X [1] and Y [2]": together the cited passages may hold what each lacks.
+            joint = support(
+                claim,
+                "\n".join(passages[n - 1].text for n in cited),
+                lang,
+                " ".join(_heading(passages[n - 1]) for n in cited),
+            )
+            if joint[0] >= THRESHOLD:
+                good = cited
         if not good:
             others = {
-                n: support(claim, p.text, lang) for n, p in enumerate(passages, 1) if n not in cited
+                n: support(claim, p.text, lang, _heading(p))
+                for n, p in enumerate(passages, 1)
+                if n not in cited
             }
             best = max(others, key=lambda n: others[n][0], default=None)
             if best is not None and others[best][0] >= THRESHOLD:

@@ -81,7 +81,9 @@ def test_abbreviations_do_not_end_a_sentence():
     assert sentences("An extension (CETS No. 210) was requested [1].") == [
         "An extension (CETS No. 210) was requested [1]."
     ]
-    assert sentences("La risoluzione n. 2616 è stata trasmessa il 3 ottobre [2]. Poi [1].", "it") == [
+    assert sentences(
+        "La risoluzione n. 2616 è stata trasmessa il 3 ottobre [2]. Poi [1].", "it"
+    ) == [
         "La risoluzione n. 2616 è stata trasmessa il 3 ottobre [2].",
         "Poi [1].",
     ]
@@ -99,3 +101,48 @@ def test_an_abbreviated_date_keeps_its_citation_whole():
     v = verify("The joint statement was issued on Sept. 30 in Strasbourg [1].", p)
     assert v.text == "The joint statement was issued on Sept. 30 in Strasbourg [1]."
     assert not v.unsupported
+
+
+def test_title_and_date_count_as_what_the_source_says():
+    # Measured: "La résolution 2616 (2025) ... [1]" was dropped because 2616 and 2025 are
+    # in the source's title, which the model sees, not in its text.
+    p = [
+        Passage(
+            "c1",
+            "r.txt",
+            "L'Assemblée regrette le refus d'enregistrer le parti « Alga » pour la vingt-cinquième fois.",
+            1,
+            lang="fr",
+            title="Résolution 2616 (2025)",
+            locator="§7",
+        ),
+        Passage(
+            "c2",
+            "n.txt",
+            "The session took place in Geneva on January 23 this year.",
+            1,
+            date="2025-02-03",
+        ),
+    ]
+    v = verify(
+        "La résolution 2616 (2025) refuse d'enregistrer le parti « Alga » pour la vingt-cinquième fois [1]. "
+        "The session took place in Geneva on January 23, 2025 [2].",
+        p,
+        lang="fr",
+    )
+    assert not v.unsupported and [c.n for c in v.citations] == [1, 2]
+    # A number in no text, title or date is still refused.
+    assert verify("The session took place on January 23, 2024 [2].", p).unsupported
+
+
+def test_a_sentence_citing_two_sources_may_be_supported_by_both_together():
+    p = [
+        Passage("c1", "a.txt", "Maulen Ashimbayev chairs the Senate of Kazakhstan.", 1),
+        Passage("c2", "b.txt", "The joint statement was signed in Strasbourg.", 1),
+    ]
+    v = verify(
+        "Maulen Ashimbayev, Senate chair, signed the joint statement in Strasbourg [1][2].", p
+    )
+    assert not v.unsupported and [c.n for c in v.citations] == [1, 2]
+    # ...but not when the two together still lack the claim's facts.
+    assert verify("Ashimbayev signed the statement in Geneva on 5 May [1][2].", p).unsupported
