@@ -232,7 +232,13 @@ def score_item(
     else:  # an answerable question without facts cannot be judged correct or not
         v["correct"] = (all(facts) and not answer.abstained) if facts else None
     v["token_f1"] = token_f1(answer.text, item.reference) if item.answerable else None
-    cites = None if answer.abstained else citation_scores(answer.text, texts, judge)
+    # The judge reads each source as the model saw it: its title, date and locator are
+    # part of it ("Resolution 2616 (2025)" is in the title, not in §5's text).
+    seen = [
+        "\n".join(x for x in (p.title, p.date or "", p.locator, p.text) if x)
+        for p in answer.passages
+    ]
+    cites = None if answer.abstained else citation_scores(answer.text, seen, judge)
     v["citation_recall"] = cites["recall"] if cites else None
     v["citation_precision"] = cites["precision"] if cites else None
     v["claims"] = cites["claims"] if cites else 0

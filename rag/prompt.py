@@ -149,6 +149,8 @@ def format_passage(n: int, passage: Passage) -> str:
     attrs = [f'id="{n}"']
     for key in ("title", "date", "locator"):
         value = getattr(passage, key) or ""
+        if key == "title" and value and (passage.locator or "").startswith(value):
+            continue  # locator "Resolution 2616 (2025), §5" already names the title
         if value:
             attrs.append(f'{key}="{html.escape(str(value).strip(), quote=True)}"')
     body = _escape_text(passage.text.strip())

@@ -229,3 +229,21 @@ def test_real_document_sentences_are_kept(passages):
     assert format_passage(1, p).count("[instruction removed]") == 0
     for p in passages:  # the seed resolution is left intact
         assert "[instruction removed]" not in format_passage(1, p)
+
+
+def test_a_title_the_locator_repeats_is_written_once():
+    p = Passage(
+        "a",
+        "r.txt",
+        "The Assembly welcomes the reforms.",
+        1,
+        title="Resolution 2616 (2025)",
+        locator="Resolution 2616 (2025), §5",
+    )
+    block = format_passage(1, p)
+    assert (
+        block.count("Resolution 2616 (2025)") == 1
+        and 'locator="Resolution 2616 (2025), §5"' in block
+    )
+    q = Passage("b", "n.txt", "Text.", 1, title="Kazakhstan and PACE", locator="paragraph 1")
+    assert 'title="Kazakhstan and PACE"' in format_passage(1, q)
