@@ -3,8 +3,11 @@ passage it cites, or it is re-pointed to the passage that does support it, or re
 
 Support score (documented, deterministic): the share of the sentence's content terms
 (stemmed, stop words removed; see ``rag.text.content_terms``) that occur in the passage,
-and 0 when the sentence states a number the passage does not contain (numbers are what
-small models invent most). A sentence is supported when the score is >= ``THRESHOLD``.
+and 0 when the sentence states a number that is neither in the passage's heading nor in
+the passage sentence that shares most of its words (or a runner-up sharing at least half
+as many). Numbers are what small models invent most, and a "20" elsewhere in the passage
+is no support for "refused 20 times".
+A sentence is supported when the score is >= ``THRESHOLD``.
 
     >>> p = [Passage("c1", "a.txt", "The Assembly calls for releasing 39 political prisoners.", 1)]
     >>> verify("The Assembly wants 39 political prisoners released [1].", p).citations[0].n
@@ -124,14 +127,18 @@ def support(sentence: str, passage: str, lang: str = "en", heading: str = "") ->
     if not terms:
         return 0.0, ""
     known = f"{heading}\n{passage}" if heading else passage
-    if not numbers(claim) <= numbers(known):
+    parts = sentences(passage) or [passage]
+    overlaps = [len(terms & content_terms(s, lang)) for s in parts]
+    order = sorted(range(len(parts)), key=lambda i: -overlaps[i])
+    # Numbers must come from where the claim's words are (its best-matching passage
+    # sentences, or the heading), not from anywhere: "refused 20 times" is not supported
+    # by "... for the twenty-fifth time ... 20 January 2022".
+    top = overlaps[order[0]]
+    near = " ".join([heading, *(parts[i] for i in order[:2] if overlaps[i] * 2 >= top)])
+    if not numbers(claim) <= numbers(near):
         return 0.0, ""
     score = len(terms & (content_terms(known, lang) | content_terms(known, "en"))) / len(terms)
-    best, quote = -1, passage[:300]
-    for s in _SENT_END.split(passage):
-        overlap = len(terms & content_terms(s, lang))
-        if s.strip() and overlap > best:
-            best, quote = overlap, s.strip()
+    quote = parts[order[0]] if overlaps[order[0]] > 0 else passage[:300]
     return score, quote
 
 

@@ -146,3 +146,24 @@ def test_a_sentence_citing_two_sources_may_be_supported_by_both_together():
     assert not v.unsupported and [c.n for c in v.citations] == [1, 2]
     # ...but not when the two together still lack the claim's facts.
     assert verify("Ashimbayev signed the statement in Geneva on 5 May [1][2].", p).unsupported
+
+
+def test_a_number_must_come_from_the_sentences_the_claim_matches():
+    # Measured: "refused ... 20 times [2]" passed because "20 January 2022" was elsewhere.
+    p = [
+        Passage(
+            "c1",
+            "r.txt",
+            "The Assembly regrets the refusal to register the party Alga Kazakhstan for the "
+            "twenty-fifth time. It recalls the resolutions of 20 January 2022 and 17 January 2024.",
+            1,
+        )
+    ]
+    assert verify(
+        "The Ministry refused to register the party Alga Kazakhstan 20 times [1].", p
+    ).unsupported
+    ok = verify(
+        "The party Alga Kazakhstan was refused registration for the twenty-fifth time [1].", p
+    )
+    assert not ok.unsupported
+    assert not verify("It recalls the resolution of 20 January 2022 [1].", p).unsupported
