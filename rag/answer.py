@@ -206,7 +206,30 @@ def _finalize(
             return _Final(fallback.text, False, fallback.citations, unsupported, pool)
     if not checked.citations:
         return _Final(_abstain_text(lang), True, [], unsupported)
+    if backend.uses_prompt and not _on_topic(q, checked.text, checked.citations, lang):
+        log.info("the answer is about something else than the question: not using it")
+        unsupported.append(checked.text)
+        fallback = _extractive(q, pool, settings, lang) if evidence_answers else None
+        if fallback is not None and fallback.citations:
+            return _Final(fallback.text, False, fallback.citations, unsupported, pool)
+        return _Final(_abstain_text(lang), True, [], unsupported)
     return _Final(checked.text, False, checked.citations, unsupported)
+
+
+#: An answer whose text and quotes share less than this share of the question's key terms
+#: is about something else (measured: a cited sentence on an assassination inquiry for a
+#: question on Tokayev's goal for the CIS had 0.22; correct answers had 0.5 or more).
+ON_TOPIC_COVERAGE = 0.3
+
+
+def _on_topic(q: str, text: str, citations: list[Citation], lang: str) -> bool:
+    """Whether a verified answer is about the question (see ``ON_TOPIC_COVERAGE``)."""
+    from rag.evidence import coverage, terms
+
+    if len(terms(q, lang)) < 3:
+        return True  # "and when?": too few words to judge
+    quotes = " ".join(c.quote for c in citations)
+    return coverage(q, f"{text} {quotes}", lang) >= ON_TOPIC_COVERAGE
 
 
 def stream_answer(

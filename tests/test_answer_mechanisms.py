@@ -111,3 +111,50 @@ def test_context_is_compressed_within_the_budget(seed_settings):
     sent = model.requests[0].passages
     assert sent and any("39" in p.text for p in sent)
     assert sum(count_tokens(p.text) for p in sent) <= 200 + 150  # best sentence always kept
+
+
+class OffTopic(Backend):
+    """Quotes, with its right marker, the context sentence that shares least with the
+    question: cited and verifiable, but not an answer (measured: "What shared goal did
+    Tokayev describe?" answered with a sentence on an assassination inquiry)."""
+
+    name = "offtopic"
+
+    def __init__(self) -> None:
+        self.quoted = ""
+
+    def stream(self, request: Request) -> Iterator[str]:
+        from rag.evidence import coverage, sentences_of
+
+        pool = [
+            (coverage(request.question, s, "en"), s, n)
+            for n, p in enumerate(request.passages, 1)
+            for s in sentences_of(p.text, "en")
+            if len(s.split()) >= 8
+        ]
+        _, sentence, n = min(pool)
+        self.quoted = sentence
+        yield f"{sentence.rstrip('.')} [{n}]."
+
+
+def test_a_cited_answer_about_something_else_is_not_used(seed_settings):
+    model = OffTopic()
+    q = "What shared goal did President Tokayev describe at the CIS Heads of State Council?"
+    a = answer(q, settings=seed_settings, backend=model)
+    assert model.quoted and model.quoted.rstrip(".") not in a.text
+    assert any(model.quoted.rstrip(".") in s for s in a.unsupported)
+    # the gate found the answer, so the extractive answer replaces the off-topic one
+    assert not a.abstained and "creativity" in a.text
+
+
+def test_on_topic_check_thresholds():
+    from rag.answer import _on_topic
+    from rag.types import Citation
+
+    q = "What shared goal did President Tokayev describe at the CIS Heads of State Council?"
+    off = "The Assembly condemns the assassination of journalist Aidos Sadykov [1]."
+    on = "Tokayev described the goal of turning the CIS into a space of creativity [1]."
+    cite = [Citation(1, "a.txt", "c1", "")]
+    assert not _on_topic(q, off, cite, "en")
+    assert _on_topic(q, on, cite, "en")
+    assert _on_topic("And when?", off, cite, "en")  # too short to judge
