@@ -90,6 +90,22 @@ def _condense(question: str, history: list[Turn], backend: Backend, settings: Se
     return rewritten.splitlines()[0].strip() if rewritten else question
 
 
+def _english(query: str, lang: str, backend: Backend) -> str | None:
+    """An English wording of a non-English question, by the LLM (None for English
+    questions and for the extractive backend). Retrieval uses both wordings: MiniLM and
+    BM25 match words, so "Qui a signé la déclaration commune ?" alone misses the English
+    article that answers it."""
+    if lang == "en" or not backend.uses_prompt:
+        return None
+    from rag.prompt import build_translate_messages
+
+    out = backend.complete(
+        Request(question=query, messages=build_translate_messages(query), max_tokens=64)
+    ).strip()
+    line = out.splitlines()[0].strip().strip('"') if out else ""
+    return line if line and line != query else None
+
+
 def _abstain_text(lang: str) -> str:
     from rag.prompt import ABSTAIN_TEXTS
 
@@ -270,20 +286,28 @@ def stream_answer(
     backend = backend or get_backend(settings)
     t = lap("index", t)
     query = _condense(q, turns, backend, settings)
+    lang = _question_lang(q)
+    english = _english(query, lang, backend)
     t = lap("condense", t)
     from rag.retrieve import retrieve
 
-    passages: list[Passage] = retrieve(query, settings)
+    passages: list[Passage] = retrieve(query, settings, also=[english] if english else [])
     t = lap("retrieve", t)
-    lang = _question_lang(q)
 
     if backend.uses_prompt:
         # The gate: skip the LLM when the evidence clearly cannot answer (no guessing).
         from rag.context import compress
         from rag.evidence import assess
 
-        # A follow-up ("and when?") is judged by its standalone rewrite, not its words.
-        verdict = assess(query if turns else q, passages, embedder=get_embedder(settings))
+        # A follow-up ("and when?") is judged by its standalone rewrite, not its words; a
+        # French question also by its English version, which shares words with English
+        # passages.
+        embedder = get_embedder(settings)
+        verdict = assess(query if turns else q, passages, embedder=embedder)
+        if english and not verdict.answerable:
+            other = assess(english, passages, embedder=embedder, lang="en")
+            if other.answerable or other.coverage > verdict.coverage:
+                verdict = other
         clearly_absent = not verdict.answerable and verdict.coverage < LLM_GATE_COVERAGE
         evidence_answers = verdict.answerable
         context = (

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.text import content_terms, numbers
+from rag.text import content_terms, fold, numbers
 from rag.types import Citation, Passage
 
 __all__ = ["THRESHOLD", "Verified", "normalize_markers", "sentences", "support", "verify"]
@@ -115,18 +115,66 @@ def sentences(text: str, lang: str = "en") -> list[str]:
     return out
 
 
-def support(sentence: str, passage: str, lang: str = "en", heading: str = "") -> tuple[float, str]:
+def _anchors(text: str) -> tuple[set[str], set[str]]:
+    """Numbers and names (capitalised words after the first, folded, 5-letter prefix):
+    what a translation keeps. "Kazakistan" and "Kazakhstan" share "kazak"."""
+    toks = re.findall(r"[^\W\d_][\w’'-]*", text)
+    names = {fold(t)[:5] for t in toks[1:] if t[0].isupper() and len(t) >= 3}
+    return numbers(text), names
+
+
+def _cross_lingual_support(claim: str, passage: str, known: str) -> tuple[float, str]:
+    """A claim in another language than its passage shares few words with it. It is
+    supported (1.0) when every number it states is in the passage sentence holding most
+    of its anchors (numbers and names) or in the heading, and at least half of its
+    anchors, and one at least, are there; else 0.0. Names may be translated
+    ("Parlamento"/"Parliament"), numbers may not.
+
+    "L'Assemblée demande de libérer 39 prisonniers politiques" is supported by
+    "... releasing 39 political prisoners ..." in §5 of "Resolution 2616"; "... libérer
+    40 prisonniers" is not. What this cannot check is a wrong statement about the right
+    names and numbers: the price of answering in the question's language.
+    """
+    nums, names = _anchors(claim)
+    if not nums and not names:
+        return 0.0, ""
+    head_nums, head_names = _anchors(" " + known[: len(known) - len(passage)])
+    best: tuple[int, str, set[str], set[str]] = (-1, passage[:300], set(), set())
+    for sent in sentences(passage) or [passage]:
+        s_nums, s_names = _anchors(" " + sent)
+        hits = len(nums & s_nums) + len(names & s_names)
+        if hits > best[0]:
+            best = (hits, sent, s_nums, s_names)
+    hits, quote, s_nums, s_names = best
+    found_nums = nums & (s_nums | head_nums)
+    found = len(found_nums) + len(names & (s_names | head_names))
+    if found_nums != nums or found == 0 or 2 * found < len(nums) + len(names):
+        return 0.0, ""
+    return 1.0, quote
+
+
+def support(
+    sentence: str,
+    passage: str,
+    lang: str = "en",
+    heading: str = "",
+    passage_lang: str | None = None,
+) -> tuple[float, str]:
     """Support score of ``sentence`` by ``passage`` and the passage sentence that best
     matches it (the quote). See the module docstring for the definition.
 
     ``heading`` is what the model saw around the passage text (title, date, locator):
     "Resolution 2616 (2025)" or the article's year are facts of the source too.
+    A claim in another language than the passage (``passage_lang``) is checked by its
+    numbers and names (``_cross_lingual_support``).
     """
     claim = _strip(sentence)
     terms = content_terms(claim, lang)
     if not terms:
         return 0.0, ""
     known = f"{heading}\n{passage}" if heading else passage
+    if passage_lang and passage_lang != lang:
+        return _cross_lingual_support(claim, passage, known)
     parts = sentences(passage) or [passage]
     overlaps = [len(terms & content_terms(s, lang)) for s in parts]
     order = sorted(range(len(parts)), key=lambda i: -overlaps[i])
@@ -140,6 +188,10 @@ def support(sentence: str, passage: str, lang: str = "en", heading: str = "") ->
     score = len(terms & (content_terms(known, lang) | content_terms(known, "en"))) / len(terms)
     quote = parts[order[0]] if overlaps[order[0]] > 0 else passage[:300]
     return score, quote
+
+
+def _support(claim: str, p: Passage, lang: str) -> tuple[float, str]:
+    return support(claim, p.text, lang, _heading(p), p.lang or None)
 
 
 def _heading(p: Passage) -> str:
@@ -162,9 +214,7 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
         if not claim or not re.search(r"\w", claim):
             continue  # a reply that is only "[1]" says nothing
         cited = [n for n in dict.fromkeys(_ns(sent)) if 1 <= n <= len(passages)]
-        scored = {
-            n: support(claim, passages[n - 1].text, lang, _heading(passages[n - 1])) for n in cited
-        }
+        scored = {n: _support(claim, passages[n - 1], lang) for n in cited}
         good = [n for n in cited if scored[n][0] >= THRESHOLD]
         if not good and len(cited) > 1:
             # "X [1] and Y [2]": together the cited passages may hold what each lacks.
@@ -178,9 +228,7 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
                 good = cited
         if not good:
             others = {
-                n: support(claim, p.text, lang, _heading(p))
-                for n, p in enumerate(passages, 1)
-                if n not in cited
+                n: _support(claim, p, lang) for n, p in enumerate(passages, 1) if n not in cited
             }
             best = max(others, key=lambda n: others[n][0], default=None)
             if best is not None and others[best][0] >= THRESHOLD:

@@ -43,6 +43,7 @@ __all__ = [
     "build_condense_messages",
     "build_messages",
     "build_strict_retry_messages",
+    "build_translate_messages",
     "count_tokens",
     "format_passage",
     "is_abstention",
@@ -370,4 +371,22 @@ def build_condense_messages(question: str, history: Sequence[Turn]) -> list[dict
             "content": f"Conversation:\n{conversation}\n\nLast question: {question.strip()}\n\n"
             "Standalone question:",
         },
+    ]
+
+
+_TRANSLATE_PROMPT = (
+    "Translate the user's question into English. Keep names, numbers and quoted titles as "
+    "they are. Reply with the English question only."
+)
+
+
+def build_translate_messages(question: str) -> list[dict[str, str]]:
+    """Messages asking the model for an English version of a French or Italian question,
+    so retrieval also finds English passages (the embedder and BM25 match words).
+
+        "Qui a signé la déclaration commune ?" -> "Who signed the joint statement?"
+    """
+    return [
+        {"role": "system", "content": _TRANSLATE_PROMPT},
+        {"role": "user", "content": question.strip()},
     ]

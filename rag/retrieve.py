@@ -12,6 +12,7 @@ means something to a reader; the order is the fused one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rag.index import ChunkIndex, open_index
@@ -68,8 +69,13 @@ def retrieve(
     *,
     k: int | None = None,
     index: ChunkIndex | None = None,
+    also: Sequence[str] = (),
 ) -> list[Passage]:
     """The ``k`` (default ``settings.top_k``) best passages for ``query``, best first.
+
+    ``also``: more wordings of the same question (an English translation of a French
+    one); each adds its dense and BM25 lists to the fusion. ``Passage.score`` stays the
+    cosine with ``query``.
 
     Raises:
         IndexStoreError: the index cannot be read.
@@ -80,15 +86,29 @@ def retrieve(
 
     k = k or settings.top_k
     index = index or open_index(settings)
-    vector = index.embedder.embed([query])[0]
+    queries = [query, *dict.fromkeys(q for q in also if q and q.strip() and q != query)]
+    vecs = index.embedder.embed(queries)
+    vector = vecs[0]
     pool = max(k * _OVERFETCH, _MIN_CANDIDATES)
-    dense = index.query(vector, pool)
-    lexical = lexical_index(index).search(query, pool)
-    by_id = {p.chunk_id: p for p in dense}
-    missing = [cid for cid, _ in lexical if cid not in by_id]
-    if missing:
-        vectors = index.vectors(missing)
-        for p in index.get(missing):
+    lex = lexical_index(index)
+    lists: list[list[str]] = []
+    first: dict[str, Passage] = {}  # scored by Chroma against ``query`` itself
+    found: dict[str, Passage] = {}  # found by another wording: rescored below
+    for i, (text, vec) in enumerate(zip(queries, vecs, strict=True)):
+        dense = index.query(vec, pool)
+        if i == 0:
+            first = {p.chunk_id: p for p in dense}
+        else:
+            found.update({p.chunk_id: p for p in dense if p.chunk_id not in first})
+        lists += [[p.chunk_id for p in dense], [cid for cid, _ in lex.search(text, pool)]]
+    by_id = dict(first)
+    rest = [
+        cid for cid in dict.fromkeys(c for ranking in lists for c in ranking) if cid not in by_id
+    ]
+    if rest:
+        vectors = index.vectors(rest)
+        fetched = index.get([cid for cid in rest if cid not in found])
+        for p in [*(found[cid] for cid in rest if cid in found), *fetched]:
             by_id[p.chunk_id] = replace(p, score=float(vectors[p.chunk_id] @ vector))
-    order = fuse([p.chunk_id for p in dense], [cid for cid, _ in lexical])
+    order = fuse(*lists)
     return dedupe([by_id[cid] for cid in order if cid in by_id], k)

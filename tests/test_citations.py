@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag.citations import normalize_markers, sentences, support, verify
 from rag.types import Passage
 
@@ -110,7 +112,8 @@ def test_title_and_date_count_as_what_the_source_says():
         Passage(
             "c1",
             "r.txt",
-            "L'Assemblée regrette le refus d'enregistrer le parti « Alga » pour la vingt-cinquième fois.",
+            "L'Assemblée regrette le refus d'enregistrer le parti « Alga » "
+            "pour la vingt-cinquième fois.",
             1,
             lang="fr",
             title="Résolution 2616 (2025)",
@@ -125,7 +128,8 @@ def test_title_and_date_count_as_what_the_source_says():
         ),
     ]
     v = verify(
-        "La résolution 2616 (2025) refuse d'enregistrer le parti « Alga » pour la vingt-cinquième fois [1]. "
+        "La résolution 2616 (2025) refuse d'enregistrer le parti « Alga » "
+        "pour la vingt-cinquième fois [1]. "
         "The session took place in Geneva on January 23, 2025 [2].",
         p,
         lang="fr",
@@ -167,3 +171,48 @@ def test_a_number_must_come_from_the_sentences_the_claim_matches():
     )
     assert not ok.unsupported
     assert not verify("It recalls the resolution of 20 January 2022 [1].", p).unsupported
+
+
+CROSS = [
+    Passage(
+        "c1",
+        "r.txt",
+        "At the same time, the Assembly expects, in particular: releasing 39 political "
+        "prisoners of « Democratic Choice of Kazakhstan ».",
+        1,
+        title="Resolution 2616 (2025)",
+        locator="Resolution 2616 (2025), §5",
+    ),
+    Passage(
+        "c2",
+        "n.txt",
+        "The final decision on this matter will be made at a nationwide referendum in 2027, "
+        "Ashimbayev said.",
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("L'Assemblée demande au Kazakhstan de libérer 39 prisonniers politiques [1].", "fr"),
+        ("Il referendum su un Parlamento unicamerale si terrà nel 2027 [2].", "it"),
+        ("Secondo Ashimbayev, il referendum si terrà nel 2027 [1].", "it"),  # re-pointed
+    ],
+)
+def test_a_translated_claim_is_supported_by_its_numbers_and_names(text, lang):
+    v = verify(text, CROSS, lang=lang)
+    assert v.citations and not v.unsupported
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("L'Assemblée demande au Kazakhstan de libérer 40 prisonniers politiques [1].", "fr"),
+        ("Il referendum si terrà nel 2028 [2].", "it"),
+        ("Il referendum si terrà presto [2].", "it"),  # nothing to check it by
+    ],
+)
+def test_a_translated_claim_with_a_wrong_or_no_anchor_is_refused(text, lang):
+    assert verify(text, CROSS, lang=lang).unsupported
