@@ -127,7 +127,7 @@ def _cross_lingual_support(claim: str, passage: str, known: str) -> tuple[float,
     """A claim in another language than its passage shares few words with it. It is
     supported (1.0) when every number it states is in the passage sentence holding most
     of its anchors (numbers and names) or in the heading, and at least half of its
-    anchors, and one at least, are there; else 0.0. Names may be translated
+    anchors are there: a number, or two names at least; else 0.0. Names may be translated
     ("Parlamento"/"Parliament"), numbers may not.
 
     "L'Assemblée demande de libérer 39 prisonniers politiques" is supported by
@@ -148,7 +148,7 @@ def _cross_lingual_support(claim: str, passage: str, known: str) -> tuple[float,
     hits, quote, s_nums, s_names = best
     found_nums = nums & (s_nums | head_nums)
     found = len(found_nums) + len(names & (s_names | head_names))
-    if found_nums != nums or found == 0 or 2 * found < len(nums) + len(names):
+    if found_nums != nums or not (found_nums or found >= 2) or 2 * found < len(nums) + len(names):
         return 0.0, ""
     return 1.0, quote
 

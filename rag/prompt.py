@@ -375,8 +375,8 @@ def build_condense_messages(question: str, history: Sequence[Turn]) -> list[dict
 
 
 _TRANSLATE_PROMPT = (
-    "Translate the user's question into English. Keep names, numbers and quoted titles as "
-    "they are. Reply with the English question only."
+    "Translate the user's question into English. Keep every name, number and quoted title "
+    "as written. Reply with the English question only."
 )
 
 

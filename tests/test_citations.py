@@ -216,3 +216,10 @@ def test_a_translated_claim_is_supported_by_its_numbers_and_names(text, lang):
 )
 def test_a_translated_claim_with_a_wrong_or_no_anchor_is_refused(text, lang):
     assert verify(text, CROSS, lang=lang).unsupported
+
+
+def test_a_translated_claim_with_one_name_only_is_refused():
+    # Measured: "L'articolo ... in Kazakistan è stato approvato da [1][2][3]." passed on
+    # the one name it shares with its sources.
+    text = "L'articolo sulle riforme in Kazakistan è stato approvato da [1]."
+    assert verify(text, CROSS, lang="it").unsupported
