@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.text import content_terms, fold, numbers
+from rag.text import content_terms, fold, numbers, stopwords
 from rag.types import Citation, Passage
 
 __all__ = ["THRESHOLD", "Verified", "normalize_markers", "sentences", "support", "verify"]
@@ -190,6 +190,30 @@ def support(
     return score, quote
 
 
+_TRAILING_MARKERS = re.compile(r"(\w+)\W*(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+\W*$")
+
+
+_PRONOUNS = frozenset(
+    {
+        *("it", "them", "him", "her", "this", "that", "these", "those", "us", "me", "you"),
+        *("lui", "elle", "eux", "elles", "cela", "ceci", "le", "la"),
+        *("lo", "li", "lei", "loro", "esso", "essa", "questo", "quello"),
+    }
+)
+
+
+def _dangling(sentence: str, lang: str) -> bool:
+    """Whether the sentence's closing markers stand where its object should be: the word
+    before them is a function word ("approvato da [1][2][3].", "They are [2] and [3].")."""
+    m = _TRAILING_MARKERS.search(sentence)
+    if not m:
+        return False
+    word = fold(m[1])
+    if word in _PRONOUNS:
+        return False  # "The Assembly adopted it [1]." is whole
+    return word in stopwords(lang) or word in stopwords("en")
+
+
 def _support(claim: str, p: Passage, lang: str) -> tuple[float, str]:
     return support(claim, p.text, lang, _heading(p), p.lang or None)
 
@@ -213,6 +237,9 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
         claim = _strip(sent)
         if not claim or not re.search(r"\w", claim):
             continue  # a reply that is only "[1]" says nothing
+        if _dangling(sent, lang):
+            unsupported.append(claim)  # "It was approved by [1][2]." names nothing
+            continue
         cited = [n for n in dict.fromkeys(_ns(sent)) if 1 <= n <= len(passages)]
         scored = {n: _support(claim, passages[n - 1], lang) for n in cited}
         good = [n for n in cited if scored[n][0] >= THRESHOLD]

@@ -158,3 +158,12 @@ def test_on_topic_check_thresholds():
     assert not _on_topic(q, off, cite, "en")
     assert _on_topic(q, on, cite, "en")
     assert _on_topic("And when?", off, cite, "en")  # too short to judge
+
+
+def test_an_abstention_on_a_near_miss_is_not_overruled(seed_settings):
+    # The passages say the Assembly *expects* 39 releases, not how many were released:
+    # the gate's lexical check passes, the model rightly abstains, and it must stay so.
+    model = Scripted("The documents don't say.")
+    q = "How many political prisoners had Kazakhstan actually released by the end of 2025?"
+    a = answer(q, settings=seed_settings, backend=model)
+    assert a.abstained and a.citations == []

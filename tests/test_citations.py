@@ -223,3 +223,27 @@ def test_a_translated_claim_with_one_name_only_is_refused():
     # the one name it shares with its sources.
     text = "L'articolo sulle riforme in Kazakistan è stato approvato da [1]."
     assert verify(text, CROSS, lang="it").unsupported
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("L'articolo sulle riforme in Kazakistan è stato approvato da [1][2].", "it"),  # measured
+        ("The threshold was lowered to [1].", "en"),
+        ("Les leaders sont [1] et [2].", "fr"),
+    ],
+)
+def test_markers_standing_where_the_object_should_be_are_not_a_claim(text, lang):
+    p = [
+        Passage(
+            "c1", "a.txt", "The article on reforms in Kazakistan was approved by the Senate.", 1
+        ),
+        Passage("c2", "b.txt", "Les leaders sont Marat Zhylanbayev et Askar Sembai.", 1, lang="fr"),
+    ]
+    v = verify(text, p, lang=lang)
+    assert v.unsupported and not v.citations
+
+
+def test_a_sentence_ending_in_a_pronoun_before_its_marker_is_whole():
+    p = [Passage("c1", "a.txt", "The Assembly debated the report and adopted it.", 1)]
+    assert not verify("The Assembly debated the report and adopted it [1].", p).unsupported
