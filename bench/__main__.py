@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backends", default="extractive,llamacpp")
     p.add_argument("--questions", type=int, default=12)
     p.add_argument("--name", default="latest")
+    p.add_argument(
+        "--context-tokens",
+        default="",
+        help="comma-separated source budgets to compare for the LLM backends in one run, "
+        "e.g. 320,256 (default: the settings' own)",
+    )
     args = p.parse_args(argv)
 
     from rag.config import Settings
@@ -138,10 +145,17 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(ROOT / "seeds", corpus)
         out["ingest"] = bench_ingest(Settings, corpus, work)
         print("ingest:", json.dumps(out["ingest"]))
+        budgets = [int(b) for b in args.context_tokens.split(",") if b.strip()]
         for backend in args.backends.split(","):
             settings = Settings(data_dir=work / "data", corpus_dir=corpus, llm_backend=backend)
-            out[backend] = bench_answers(settings, questions)
-            print(f"{backend}:", json.dumps(out[backend]))
+            if backend == "extractive" or not budgets:
+                out[backend] = bench_answers(settings, questions)
+                print(f"{backend}:", json.dumps(out[backend]))
+                continue
+            for budget in budgets:  # same process, same warm model: comparable ratios
+                name = backend if budget == settings.context_tokens else f"{backend}@{budget}"
+                out[name] = bench_answers(replace(settings, context_tokens=budget), questions)
+                print(f"{name}:", json.dumps(out[name]))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {RESULTS / (args.name + '.json')}")

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from rag.answer_types import COUNTED_RE, QUANTITY_NOUNS, TOKEN_RE, answer_type, satisfies_type
+from rag.answer_types import tokens as _tokens
 from rag.text import stemmer as _stemmer
 
 if TYPE_CHECKING:
@@ -73,62 +75,6 @@ _QUESTION_WORDS = {
     "secondo documento documenti testo riguardo anche ancora altro altri luogo",
 }
 
-_NUMBER_PATTERNS = {
-    "en": r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b",
-    "fr": r"\bcombien\b|\bquel(le)? (nombre|pourcentage|montant)\b",
-    "it": r"\bquant[ieoa]\b|\bquale (numero|percentuale|importo)\b",
-}
-# "What is the population of X?" asks for a number without saying "how many".
-_QUANTITY_NOUNS = (
-    r"\b(population|gdp|budget|size|area|age|height|length|percentage|rate|turnout|"
-    r"popolazione|pil|superficie|importo|pib|montant|nombre|numero)\b"
-)
-_DATE_PATTERNS = {
-    "en": r"\bwhen\b|\b(what|which) (year|date|day|month)\b|\bsince when\b",
-    "fr": r"\bquand\b|\bquel(le)? (année|date|jour|mois)\b",
-    "it": r"\bquando\b|\b(che|quale|in quale|in che) (anno|data|giorno|mese)\b",
-}
-_PERSON_PATTERNS = {
-    "en": r"^\s*(who|whom|whose)\b|\bwho (is|was|are|were|signed|leads|led)\b",
-    "fr": r"^\s*qui\b|\bqui (est|était|a|ont)\b",
-    "it": r"^\s*chi\b|\bchi (è|era|ha|sono)\b",
-}
-
-_NUMBER_WORDS_TEXT = (
-    "two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-    "hundred thousand million billion dozen deux trois quatre cinq six sept huit neuf dix "
-    "onze douze vingt trente cent mille milliard due tre quattro cinque sei sette otto nove "
-    "dieci venti trenta cento mila mille milione miliardo"
-)
-_NUMBER_WORDS = frozenset(_NUMBER_WORDS_TEXT.split())
-_MONTHS = (
-    r"january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|"
-    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
-    r"gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|dicembre"
-)
-_DATE_RE = re.compile(
-    rf"\b(1[89]|20)\d\d\b|\b({_MONTHS})\b\.?|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b",
-    re.IGNORECASE,
-)
-# Capitalised words that name institutions, not people: a "who" answer needs more.
-_INSTITUTION_WORDS_TEXT = (
-    "the a an assembly council europe european parliament parliamentary senate kazakhstan "
-    "kazakh republic ministry minister justice court constitutional president speaker "
-    "united nations human rights state states committee commission office group union "
-    "national international resolution convention pace cis un"
-)
-_INSTITUTION_WORDS = frozenset(_INSTITUTION_WORDS_TEXT.split())
-
-_CARDINAL_RE = re.compile(
-    r"(?<![\w.])\d+(?:[.,]\d+)*(?![\d.,]*\d)(?!\s?(?:st|nd|rd|th|e|er|ème|a|°|º)\b)"
-)
-_LABEL_RE = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s")
-# "how many X": the counted thing X must be in the answer sentence.
-_COUNTED_RE = re.compile(
-    r"\b(?:how many|how much|combien d[e'’]|quant[ieoa])\s*([^\W\d_]+)", re.IGNORECASE
-)
-_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 
@@ -181,10 +127,6 @@ def _stopwords(lang: str) -> frozenset[str]:
 @cache
 def _question_words(lang: str) -> frozenset[str]:
     return frozenset(_QUESTION_WORDS.get(lang, _QUESTION_WORDS["en"]).split())
-
-
-def _tokens(text: str) -> list[str]:
-    return _TOKEN_RE.findall(text)
 
 
 def detect_lang(text: str) -> str:
@@ -289,54 +231,6 @@ def coverage(question: str, text: str, lang: str) -> float:
         return 0.0
     bag = _Bag(text, lang)
     return sum(bag.has(t) for t in ts) / len(ts)
-
-
-# --------------------------------------------------------------------------- answer type
-
-
-def answer_type(question: str) -> str | None:
-    """ "number", "date", "person" or None: what kind of answer the question expects."""
-    q = question.lower()
-    for patterns, kind in (
-        (_NUMBER_PATTERNS, "number"),
-        (_DATE_PATTERNS, "date"),
-        (_PERSON_PATTERNS, "person"),
-    ):
-        if any(re.search(p, q) for p in patterns.values()):
-            return kind
-    if re.search(r"\b(what|quel(le)?|quale|qual)\b", q) and re.search(_QUANTITY_NOUNS, q):
-        return "number"
-    return None
-
-
-def satisfies_type(kind: str | None, sentence: str) -> bool:
-    """Whether ``sentence`` can carry an answer of this kind (None: any sentence can)."""
-    if kind is None:
-        return True
-    if kind == "number":
-        # A count: not an ordinal ("8th", "20e", "31a") nor a paragraph label ("5. The").
-        body = _LABEL_RE.sub("", sentence)
-        return bool(_CARDINAL_RE.search(body)) or any(
-            t.lower() in _NUMBER_WORDS for t in _tokens(body)
-        )
-    if kind == "date":
-        return bool(_DATE_RE.search(sentence))
-    if kind == "person":
-        return _has_person_name(sentence)
-    return True
-
-
-def _has_person_name(sentence: str) -> bool:
-    """Two capitalised words in a row, at least one not an institution word."""
-    run: list[str] = []
-    for tok in [*_tokens(sentence), "x"]:
-        if tok[0].isupper() and not tok.isupper():
-            run.append(tok.lower())
-            continue
-        if len(run) >= 2 and any(w not in _INSTITUTION_WORDS for w in run):
-            return True
-        run = []
-    return False
 
 
 # --------------------------------------------------------------------------- sentences
@@ -546,12 +440,12 @@ def _split_context(question: str) -> tuple[str, str]:
 
 def _unasked(sentence: str, asked: set[str]) -> str:
     """``sentence`` without the words the question already contains."""
-    return _TOKEN_RE.sub(lambda m: "" if m.group(0).lower() in asked else m.group(0), sentence)
+    return TOKEN_RE.sub(lambda m: "" if m.group(0).lower() in asked else m.group(0), sentence)
 
 
 def _counted(question: str, qterms: list[Term]) -> list[Term]:
     """The term a number question counts: "members" in "How many members..."."""
-    m = _COUNTED_RE.search(question) or re.search(_QUANTITY_NOUNS, question, re.IGNORECASE)
+    m = COUNTED_RE.search(question) or re.search(QUANTITY_NOUNS, question, re.IGNORECASE)
     word = (m.group(m.lastindex or 0) if m else "").lower()
     return [t for t in qterms if t.surface.lower() == word]
 

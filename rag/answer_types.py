@@ -1,0 +1,125 @@
+"""What kind of answer a question expects, and whether a sentence can carry one.
+
+    >>> answer_type("Quand le référendum a-t-il eu lieu ?")
+    'date'
+    >>> satisfies_type("number", "The Assembly calls for releasing 39 political prisoners.")
+    True
+    >>> satisfies_type("person", "The Assembly adopted the resolution.")
+    False
+
+Split out of ``rag.evidence``, which uses it for its gate; ``rag.answer`` may use it on
+generated answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["answer_type", "satisfies_type", "tokens"]
+
+_NUMBER_PATTERNS = {
+    "en": r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b",
+    "fr": r"\bcombien\b|\bquel(le)? (nombre|pourcentage|montant)\b",
+    "it": r"\bquant[ieoa]\b|\bquale (numero|percentuale|importo)\b",
+}
+# "What is the population of X?" asks for a number without saying "how many".
+QUANTITY_NOUNS = (
+    r"\b(population|gdp|budget|size|area|age|height|length|percentage|rate|turnout|"
+    r"popolazione|pil|superficie|importo|pib|montant|nombre|numero)\b"
+)
+_DATE_PATTERNS = {
+    "en": r"\bwhen\b|\b(what|which) (year|date|day|month)\b|\bsince when\b",
+    "fr": r"\bquand\b|\bquel(le)? (année|date|jour|mois)\b",
+    "it": r"\bquando\b|\b(che|quale|in quale|in che) (anno|data|giorno|mese)\b",
+}
+_PERSON_PATTERNS = {
+    "en": r"^\s*(who|whom|whose)\b|\bwho (is|was|are|were|signed|leads|led)\b",
+    "fr": r"^\s*qui\b|\bqui (est|était|a|ont)\b",
+    "it": r"^\s*chi\b|\bchi (è|era|ha|sono)\b",
+}
+
+_NUMBER_WORDS_TEXT = (
+    "two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+    "hundred thousand million billion dozen deux trois quatre cinq six sept huit neuf dix "
+    "onze douze vingt trente cent mille milliard due tre quattro cinque sei sette otto nove "
+    "dieci venti trenta cento mila mille milione miliardo"
+)
+_NUMBER_WORDS = frozenset(_NUMBER_WORDS_TEXT.split())
+_MONTHS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|"
+    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    r"gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|dicembre"
+)
+_DATE_RE = re.compile(
+    rf"\b(1[89]|20)\d\d\b|\b({_MONTHS})\b\.?|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b",
+    re.IGNORECASE,
+)
+# Capitalised words that name institutions, not people: a "who" answer needs more.
+_INSTITUTION_WORDS_TEXT = (
+    "the a an assembly council europe european parliament parliamentary senate kazakhstan "
+    "kazakh republic ministry minister justice court constitutional president speaker "
+    "united nations human rights state states committee commission office group union "
+    "national international resolution convention pace cis un"
+)
+_INSTITUTION_WORDS = frozenset(_INSTITUTION_WORDS_TEXT.split())
+
+_CARDINAL_RE = re.compile(
+    r"(?<![\w.])\d+(?:[.,]\d+)*(?![\d.,]*\d)(?!\s?(?:st|nd|rd|th|e|er|ème|a|°|º)\b)"
+)
+_LABEL_RE = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s")
+# "how many X": the counted thing X must be in the answer sentence.
+COUNTED_RE = re.compile(
+    r"\b(?:how many|how much|combien d[e'’]|quant[ieoa])\s*([^\W\d_]+)", re.IGNORECASE
+)
+TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
+
+
+def tokens(text: str) -> list[str]:
+    """Words and numbers of ``text``: "In 2022, 39 were freed" -> ["In", "2022", "39", ...]."""
+    return TOKEN_RE.findall(text)
+
+
+def answer_type(question: str) -> str | None:
+    """ "number", "date", "person" or None: what kind of answer the question expects."""
+    q = question.lower()
+    for patterns, kind in (
+        (_NUMBER_PATTERNS, "number"),
+        (_DATE_PATTERNS, "date"),
+        (_PERSON_PATTERNS, "person"),
+    ):
+        if any(re.search(p, q) for p in patterns.values()):
+            return kind
+    if re.search(r"\b(what|quel(le)?|quale|qual)\b", q) and re.search(QUANTITY_NOUNS, q):
+        return "number"
+    return None
+
+
+def satisfies_type(kind: str | None, sentence: str) -> bool:
+    """Whether ``sentence`` can carry an answer of this kind (None: any sentence can)."""
+    if kind is None:
+        return True
+    if kind == "number":
+        # A count: not an ordinal ("8th", "20e", "31a") nor a paragraph label ("5. The").
+        body = _LABEL_RE.sub("", sentence)
+        return bool(_CARDINAL_RE.search(body)) or any(
+            t.lower() in _NUMBER_WORDS for t in tokens(body)
+        )
+    if kind == "date":
+        return bool(_DATE_RE.search(sentence))
+    if kind == "person":
+        return _has_person_name(sentence)
+    return True
+
+
+def _has_person_name(sentence: str) -> bool:
+    """Two capitalised words in a row, at least one not an institution word."""
+    run: list[str] = []
+    for tok in [*tokens(sentence), "x"]:
+        if tok[0].isupper() and not tok.isupper():
+            run.append(tok.lower())
+            continue
+        if len(run) >= 2 and any(w not in _INSTITUTION_WORDS for w in run):
+            return True
+        run = []
+    return False
