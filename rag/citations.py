@@ -204,7 +204,10 @@ _PRONOUNS = frozenset(
 
 def _dangling(sentence: str, lang: str) -> bool:
     """Whether the sentence's closing markers stand where its object should be: the word
-    before them is a function word ("approvato da [1][2][3].", "They are [2] and [3].")."""
+    before them is a function word ("approvato da [1][2][3].", "They are [2] and [3].") or
+    the sentence stops at a colon or comma ("... calls on the authorities to: [1].")."""
+    if re.search(r"[:,]\s*(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+\W*$", sentence):
+        return True  # "L'Assemblée appelle les autorités du Kazakhstan: [1]." (measured)
     m = _TRAILING_MARKERS.search(sentence)
     if not m:
         return False

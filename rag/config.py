@@ -52,7 +52,7 @@ class Settings:
     openai_api_key: str | None = None
     # Budget for the passages in the prompt, after compression to their best sentences:
     # prompt processing runs ~85 tokens/s on 2 cores, so this sets time to first token.
-    context_tokens: int = 320
+    context_tokens: int = 256
     max_answer_tokens: int = 256
     temperature: float = 0.0
     request_timeout: float = 120.0

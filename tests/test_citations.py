@@ -231,6 +231,7 @@ def test_a_translated_claim_with_one_name_only_is_refused():
         ("L'articolo sulle riforme in Kazakistan è stato approvato da [1][2].", "it"),  # measured
         ("The threshold was lowered to [1].", "en"),
         ("Les leaders sont [1] et [2].", "fr"),
+        ("Les leaders sont: [2].", "fr"),
     ],
 )
 def test_markers_standing_where_the_object_should_be_are_not_a_claim(text, lang):

@@ -46,7 +46,7 @@ _generate_lock = threading.Lock()
 def context_size(settings: Settings) -> int:
     """``n_ctx`` for the prompt budget: sources + answer + overhead, rounded up to 512.
 
-    With the defaults (320 source tokens, 256 answer tokens): 1536.
+    With the defaults (256 source tokens, 256 answer tokens): 1536.
     """
     need = math.ceil(settings.context_tokens * TOKEN_MARGIN)  # budgets are cl100k tokens
     need += settings.max_answer_tokens + _PROMPT_OVERHEAD

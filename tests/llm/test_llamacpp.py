@@ -68,7 +68,7 @@ def ask(backend: LlamaCppBackend, question: str) -> list[str]:
 
 def test_auto_picks_llamacpp_when_installed():
     assert resolve_backend_name(Settings()) == "llamacpp"
-    assert context_size(Settings()) == 1536  # 320 source tokens x1.15 + 256 + 600, to 512
+    assert context_size(Settings()) == 1536  # 256 source tokens x1.15 + 256 + 600, to 512
     assert context_size(Settings(context_tokens=600, max_answer_tokens=200)) == 1536
 
 
