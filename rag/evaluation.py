@@ -400,18 +400,22 @@ def run_eval(
 def check_thresholds(result: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
     """The quality gate: one message per metric outside its threshold (empty = pass).
 
-    A plain key is a minimum; a key ending in ``<=`` is a maximum (rates, latencies):
+    A plain key is a minimum; a key ending in ``<=`` is a maximum (rates, latencies); a key
+    ``lang:metric`` reads the metric of one language (``by_lang``):
 
     >>> check_thresholds({"metrics": {"hit@5": 0.71, "latency_p95_ms": 900.0}},
     ...                  {"hit@5": 0.8, "latency_p95_ms<=": 1000})
     ['hit@5 = 0.71 < 0.80']
+    >>> check_thresholds({"by_lang": {"en": {"grounded": 0.9}}}, {"en:grounded": 0.95})
+    ['en:grounded = 0.90 < 0.95']
     """
-    metrics = result.get("metrics", {})
     failures = []
     for key, limit in thresholds.items():
         is_max = key.endswith("<=")
         name = key[:-2].strip() if is_max else key.removesuffix(">=").strip()
-        value = metrics.get(name)
+        group, _, metric = name.rpartition(":")
+        metrics = result.get("by_lang", {}).get(group, {}) if group else result.get("metrics", {})
+        value = metrics.get(metric)
         if value is None:
             failures.append(f"{name} is missing from the result (no questions it applies to?)")
         elif is_max and value > limit:

@@ -503,3 +503,15 @@ def test_the_judge_reads_a_sources_title_as_part_of_it():
         passages=[p],
     )
     assert score_item(item, wrong, k=5)["verdicts"]["citation_recall"] == 0.0
+
+
+def test_check_thresholds_per_language():
+    result = {
+        "metrics": {"citation_precision": 0.7},
+        "by_lang": {"en": {"citation_precision": 1.0}, "it": {"citation_precision": 0.3}},
+    }
+    assert check_thresholds(result, {"en:citation_precision": 0.95}) == []
+    assert check_thresholds(result, {"it:citation_precision": 0.5}) == [
+        "it:citation_precision = 0.30 < 0.50"
+    ]
+    assert "missing" in check_thresholds(result, {"fr:citation_precision": 0.5})[0]
