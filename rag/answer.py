@@ -40,6 +40,10 @@ LLM_GATE_COVERAGE_TRANSLATED = 0.3
 #: The model's abstention is replaced by the extractive answer only when the gate's best
 #: sentence is at least this similar (embedding cosine) to the question.
 OVERRULE_ABSTENTION_COSINE = 0.4
+#: An answer whose text and quotes share less than this share of the question's key terms
+#: is about something else (measured: a cited sentence on an assassination inquiry for a
+#: question on Tokayev's goal for the CIS had 0.22; correct answers had 0.5 or more).
+ON_TOPIC_COVERAGE = 0.3
 
 
 def to_turns(history: Iterable[Turn | Mapping[str, Any]]) -> list[Turn]:
@@ -179,13 +183,15 @@ def _finalize(
     lang: str,
     evidence_answers: bool = False,
     retrieved: list[Passage] | None = None,
-    overrule_abstention: bool | None = None,
+    overrule_abstention: bool = False,
 ) -> _Final:
     """Verify citations. Two model failures get a mechanism, not just a prompt rule:
     - an answer with no valid citation is retried once with a stricter instruction,
       then replaced by the extractive answer;
-    - an abstention although the evidence gate found a sentence that answers
-      (``evidence_answers``) is replaced by the extractive answer.
+    - an abstention although the evidence gate found, with strong evidence, a sentence
+      that answers (``overrule_abstention``) is replaced by the extractive answer.
+    ``evidence_answers`` (the gate found an answering sentence) lets the extractive
+    answer replace an off-topic one.
     The extractive answer reads ``retrieved`` (all retrieved passages, default
     ``passages``): its evidence statistics are tuned on whole result lists, and on the
     compressed context it missed answers it finds there.
@@ -197,8 +203,7 @@ def _finalize(
     if not passages:
         return _Final(_abstain_text(lang), True, [], [])
     if not raw.strip() or is_abstention(raw):
-        overrule = evidence_answers if overrule_abstention is None else overrule_abstention
-        if backend.uses_prompt and overrule:
+        if backend.uses_prompt and overrule_abstention:
             log.info("the model abstained but the passages answer: using the extractive answer")
             checked = _extractive(q, pool, settings, lang)
             if checked and checked.citations:
@@ -239,12 +244,6 @@ def _finalize(
             return _Final(fallback.text, False, fallback.citations, unsupported, pool)
         return _Final(_abstain_text(lang), True, [], unsupported)
     return _Final(checked.text, False, checked.citations, unsupported)
-
-
-#: An answer whose text and quotes share less than this share of the question's key terms
-#: is about something else (measured: a cited sentence on an assassination inquiry for a
-#: question on Tokayev's goal for the CIS had 0.22; correct answers had 0.5 or more).
-ON_TOPIC_COVERAGE = 0.3
 
 
 def _on_topic(q: str, text: str, citations: list[Citation], lang: str) -> bool:

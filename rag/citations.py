@@ -29,7 +29,11 @@ __all__ = ["THRESHOLD", "Verified", "normalize_markers", "sentences", "support",
 
 THRESHOLD = 0.5
 
+_ONE_MARKER = r"\[\d+(?:\s*[,;]\s*\d+)*\]"  # [1], [1, 2], [1; 2]
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_LEADING_MARKERS = re.compile(rf"^((?:\s*{_ONE_MARKER})+)\s*(.*)$", re.DOTALL)
+# The markers closing a sentence, and the word before them.
+_TRAILING_MARKERS = re.compile(rf"(\w+)?(\W*)(?:{_ONE_MARKER}\s*)+\W*$")
 # Citation styles small models produce instead of [n]; each becomes [n].
 _VARIANTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\[([^\]\n]{1,80})\]\((?:#|source:?\s*)?(\d+)\)"), r"\1 [\2]"),  # [text](3)
@@ -83,21 +87,20 @@ def _strip(segment: str) -> str:
     return re.sub(r"\s+([.!?;:,])", r"\1", _MARKER.sub("", segment)).strip()
 
 
-def sentences(text: str, lang: str = "en") -> list[str]:
+def sentences(text: str) -> list[str]:
     """Split an answer into sentences, keeping each sentence's markers with it.
 
     A full stop after an abbreviation does not end a sentence: a piece that starts with
     a digit or a lower-case letter ("Sept. 30", "No. 210", "n. 2616"), or that follows
     "Mr.", "Doc." and the like, continues the sentence before it. Markers written after
     the full stop ("... released. [1] Next") belong to the sentence before them:
-    ["... released. [1]", "Next"]. ``lang`` is accepted for symmetry with the other
-    splitters; the rules hold for English, French and Italian.
+    ["... released. [1]", "Next"]. The rules hold for English, French and Italian.
     """
     out: list[str] = []
     for part in _SENT_END.split(text.strip()):
         if not part or not part.strip():
             continue
-        lead = re.match(r"^((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)\s*(.*)$", part, re.DOTALL)
+        lead = _LEADING_MARKERS.match(part)
         if lead and out:
             out[-1] = f"{out[-1]} {lead[1].strip()}"
             part = lead[2]
@@ -123,7 +126,7 @@ def _anchors(text: str) -> tuple[set[str], set[str]]:
     return numbers(text), names
 
 
-def _cross_lingual_support(claim: str, passage: str, known: str) -> tuple[float, str]:
+def _cross_lingual_support(claim: str, passage: str, heading: str) -> tuple[float, str]:
     """A claim in another language than its passage shares few words with it. It is
     supported (1.0) when every number it states is in the passage sentence holding most
     of its anchors (numbers and names) or in the heading, and at least half of its
@@ -138,7 +141,7 @@ def _cross_lingual_support(claim: str, passage: str, known: str) -> tuple[float,
     nums, names = _anchors(claim)
     if not nums and not names:
         return 0.0, ""
-    head_nums, head_names = _anchors(" " + known[: len(known) - len(passage)])
+    head_nums, head_names = _anchors(" " + heading)
     best: tuple[int, str, set[str], set[str]] = (-1, passage[:300], set(), set())
     for sent in sentences(passage) or [passage]:
         s_nums, s_names = _anchors(" " + sent)
@@ -172,9 +175,9 @@ def support(
     terms = content_terms(claim, lang)
     if not terms:
         return 0.0, ""
-    known = f"{heading}\n{passage}" if heading else passage
     if passage_lang and passage_lang != lang:
-        return _cross_lingual_support(claim, passage, known)
+        return _cross_lingual_support(claim, passage, heading)
+    known = f"{heading}\n{passage}" if heading else passage
     parts = sentences(passage) or [passage]
     overlaps = [len(terms & content_terms(s, lang)) for s in parts]
     order = sorted(range(len(parts)), key=lambda i: -overlaps[i])
@@ -190,9 +193,6 @@ def support(
     return score, quote
 
 
-_TRAILING_MARKERS = re.compile(r"(\w+)\W*(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+\W*$")
-
-
 _PRONOUNS = frozenset(
     {
         *("it", "them", "him", "her", "this", "that", "these", "those", "us", "me", "you"),
@@ -206,23 +206,19 @@ def _dangling(sentence: str, lang: str) -> bool:
     """Whether the sentence's closing markers stand where its object should be: the word
     before them is a function word ("approvato da [1][2][3].", "They are [2] and [3].") or
     the sentence stops at a colon or comma ("... calls on the authorities to: [1].")."""
-    if re.search(r"[:,]\s*(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+\W*$", sentence):
-        return True  # "L'Assemblée appelle les autorités du Kazakhstan: [1]." (measured)
     m = _TRAILING_MARKERS.search(sentence)
     if not m:
         return False
-    word = fold(m[1])
+    if m[2].strip() in (":", ","):
+        return True  # "L'Assemblée appelle les autorités du Kazakhstan: [1]." (measured)
+    word = fold(m[1] or "")
     if word in _PRONOUNS:
         return False  # "The Assembly adopted it [1]." is whole
     return word in stopwords(lang) or word in stopwords("en")
 
 
 def _support(claim: str, p: Passage, lang: str) -> tuple[float, str]:
-    return support(claim, p.text, lang, _heading(p), p.lang or None)
-
-
-def _heading(p: Passage) -> str:
-    return " ".join(x for x in (p.title, p.date or "", p.locator) if x)
+    return support(claim, p.text, lang, p.heading, p.lang or None)
 
 
 def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verified:
@@ -236,7 +232,7 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
     kept: list[str] = []
     unsupported: list[str] = []
     cites: dict[int, Citation] = {}
-    for sent in sentences(normalize_markers(text), lang):
+    for sent in sentences(normalize_markers(text)):
         claim = _strip(sent)
         if not claim or not re.search(r"\w", claim):
             continue  # a reply that is only "[1]" says nothing
@@ -252,7 +248,7 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
                 claim,
                 "\n".join(passages[n - 1].text for n in cited),
                 lang,
-                " ".join(_heading(passages[n - 1]) for n in cited),
+                " ".join(passages[n - 1].heading for n in cited),
             )
             if joint[0] >= THRESHOLD:
                 good = cited

@@ -234,10 +234,7 @@ def score_item(
     v["token_f1"] = token_f1(answer.text, item.reference) if item.answerable else None
     # The judge reads each source as the model saw it: its title, date and locator are
     # part of it ("Resolution 2616 (2025)" is in the title, not in §5's text).
-    seen = [
-        "\n".join(x for x in (p.title, p.date or "", p.locator, p.text) if x)
-        for p in answer.passages
-    ]
+    seen = [f"{p.heading}\n{p.text}" if p.heading else p.text for p in answer.passages]
     cites = None if answer.abstained else citation_scores(answer.text, seen, judge)
     v["citation_recall"] = cites["recall"] if cites else None
     v["citation_precision"] = cites["precision"] if cites else None

@@ -94,6 +94,11 @@ class Passage:
     start: int = 0
     end: int = 0
 
+    @property
+    def heading(self) -> str:
+        """What the prompt shows around the text: title, date and locator, space-joined."""
+        return " ".join(x for x in (self.title, self.date or "", self.locator) if x)
+
 
 @dataclass(frozen=True)
 class Citation:

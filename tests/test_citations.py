@@ -83,9 +83,7 @@ def test_abbreviations_do_not_end_a_sentence():
     assert sentences("An extension (CETS No. 210) was requested [1].") == [
         "An extension (CETS No. 210) was requested [1]."
     ]
-    assert sentences(
-        "La risoluzione n. 2616 è stata trasmessa il 3 ottobre [2]. Poi [1].", "it"
-    ) == [
+    assert sentences("La risoluzione n. 2616 è stata trasmessa il 3 ottobre [2]. Poi [1].") == [
         "La risoluzione n. 2616 è stata trasmessa il 3 ottobre [2].",
         "Poi [1].",
     ]

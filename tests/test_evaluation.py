@@ -489,20 +489,13 @@ def test_the_judge_reads_a_sources_title_as_part_of_it():
     # "Resolution 2616 (2025)" is the title the model saw, not words of §5's text.
     item = ITEMS[0]
     p = Passage("c1", SRC, P_PRISONERS, 1.0, title="Resolution 2616 (2025)", locator="§5")
-    ok = Answer(
-        question=item.question,
-        text="Resolution 2616 (2025) calls for releasing 39 political prisoners [1].",
-        abstained=False,
-        passages=[p],
-    )
-    assert score_item(item, ok, k=5)["verdicts"]["citation_recall"] == 1.0
-    wrong = Answer(
-        question=item.question,
-        text="Resolution 2617 (2024) calls for releasing 39 political prisoners [1].",
-        abstained=False,
-        passages=[p],
-    )
-    assert score_item(item, wrong, k=5)["verdicts"]["citation_recall"] == 0.0
+
+    def recall(text: str) -> float:
+        a = Answer(question=item.question, text=text, abstained=False, passages=[p])
+        return score_item(item, a, k=5)["verdicts"]["citation_recall"]
+
+    assert recall("Resolution 2616 (2025) calls for releasing 39 political prisoners [1].") == 1.0
+    assert recall("Resolution 2617 (2024) calls for releasing 39 political prisoners [1].") == 0.0
 
 
 def test_check_thresholds_per_language():
