@@ -116,6 +116,19 @@ def bench_answers(settings: Any, questions: list[str]) -> dict[str, Any]:
     }
 
 
+def _budgets(value: str) -> list[int]:
+    """ "320,256" -> [320, 256]; anything else is a usage error, not a traceback."""
+    try:
+        budgets = [int(b) for b in value.split(",") if b.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected token counts like 320,256, not {value!r}"
+        ) from None
+    if any(b <= 0 for b in budgets):
+        raise argparse.ArgumentTypeError("token budgets must be positive")
+    return budgets
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("--backends", default="extractive,llamacpp")
@@ -123,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", default="latest")
     p.add_argument(
         "--context-tokens",
-        default="",
+        type=_budgets,
+        default=[],
         help="comma-separated source budgets to compare for the LLM backends in one run, "
         "e.g. 320,256 (default: the settings' own)",
     )
@@ -145,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(ROOT / "seeds", corpus)
         out["ingest"] = bench_ingest(Settings, corpus, work)
         print("ingest:", json.dumps(out["ingest"]))
-        budgets = [int(b) for b in args.context_tokens.split(",") if b.strip()]
+        budgets = args.context_tokens
         for backend in args.backends.split(","):
             settings = Settings(data_dir=work / "data", corpus_dir=corpus, llm_backend=backend)
             if backend == "extractive" or not budgets:
