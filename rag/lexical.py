@@ -8,6 +8,12 @@ by the manifest, so a sync that changes any file rebuilds it on the next query.
 
     bm25 = lexical_index(index)
     bm25.search("Pompidou Group", k=10)   # -> [(chunk_id, score), ...], best first
+    bm25.sentences.search("Pompidou Group", k=10)   # chunks ranked by their best sentence
+
+A whole chunk's BM25 dilutes one sentence's match among ~150 tokens of other text
+("member of the UN Human Rights Council from 2022 to 2024" sat in a chunk ranked 12th
+for "During which years was Kazakhstan a member of the UN Human Rights Council?"); the
+sentence ranking finds it, and retrieval fuses both.
 """
 
 from __future__ import annotations
@@ -46,7 +52,10 @@ def query_terms(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """A bm25s index over chunk ids."""
+    """A bm25s index over chunk ids; ``sentences``, when built, scores each chunk by its
+    best sentence (several documents per id)."""
+
+    sentences: LexicalIndex | None = None
 
     def __init__(self, ids: list[str], corpus: list[list[str]]) -> None:
         import bm25s
@@ -58,16 +67,34 @@ class LexicalIndex:
         if ids:
             self._bm25.index(corpus, show_progress=False)
 
+    def knows(self, word: str) -> bool:
+        """Whether the corpus uses ``word`` (in any language's stemmed form)."""
+        vocab = self._bm25.vocab_dict if self.ids else {}
+        w = word.lower()
+        return w in vocab or any(stem(w, lang) in vocab for lang in _LANGS)
+
+    def spelling(self, name: str) -> str | None:
+        """The corpus term closest to ``name`` other than ``name`` itself, if one is as
+        close as a spelling variant ("Kazakistan" -> "kazakhstan"), else None."""
+        import difflib
+
+        vocab = [t for t in (self._bm25.vocab_dict if self.ids else {}) if t != name.lower()]
+        close = difflib.get_close_matches(name.lower(), vocab, n=1, cutoff=0.85)
+        return close[0] if close else None
+
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Up to ``k`` (chunk id, BM25 score) pairs, best first; zero scores dropped."""
+        """Up to ``k`` (id, BM25 score) pairs, best first; zero scores dropped. An id
+        that several documents share (a sentence index) appears once, at its best."""
         q = query_terms(query)
         if not self.ids or not q:
             return []
-        k = min(k, len(self.ids))
-        docs, scores = self._bm25.retrieve([q], k=k, show_progress=False)
-        return [
-            (self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
-        ]
+        out: dict[str, float] = {}
+        n = min(len(self.ids), k * (4 if len(set(self.ids)) < len(self.ids) else 1))
+        docs, scores = self._bm25.retrieve([q], k=n, show_progress=False)
+        for d, score in zip(docs[0], scores[0], strict=True):
+            if score > 0 and len(out) < k:
+                out.setdefault(self.ids[int(d)], float(score))
+        return list(out.items())
 
 
 _cache: dict[str, tuple[str, LexicalIndex]] = {}
@@ -89,10 +116,16 @@ def lexical_index(index: ChunkIndex) -> LexicalIndex:
         cached = _cache.get(index.location)
         if cached and cached[0] == sig:
             return cached[1]
+        from rag.evidence import sentences_of
+
         passages = index.all_passages()
         built = LexicalIndex(
             [p.chunk_id for p in passages], [terms(p.text, p.lang) for p in passages]
         )
+        split = [(p.chunk_id, s, p.lang) for p in passages for s in sentences_of(p.text, p.lang)]
+        built.sentences = LexicalIndex(
+            [cid for cid, _, _ in split], [terms(s, lang) for _, s, lang in split]
+        )
         _cache[index.location] = (sig, built)
-        log.info("built BM25 over %d chunks", len(passages))
+        log.info("built BM25 over %d chunks, %d sentences", len(passages), len(split))
         return built

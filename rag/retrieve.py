@@ -1,6 +1,7 @@
 """Retrieval: question -> ranked, de-duplicated passages, through one entry point.
 
-Hybrid search: dense (embedding cosine in Chroma) and lexical (BM25) candidates are fused
+Hybrid search: dense (embedding cosine in Chroma), lexical (BM25 over chunks) and
+sentence-lexical (chunks ranked by their best BM25 sentence) candidates are fused
 by reciprocal rank (RRF, k=60): a chunk's fused score is the sum of 1/(60 + rank) over
 the lists it appears in. RRF needs no score calibration between the two, and a chunk
 found by both ranks first. ``Passage.score`` stays the dense cosine similarity, which
@@ -30,6 +31,8 @@ _OVERFETCH = 4
 #: ...and never fewer than this: a chunk ranked 30th densely but 2nd by BM25 must be seen.
 _MIN_CANDIDATES = 40
 _RRF_K = 60
+#: Fuse a third list per wording: chunks ranked by their best BM25 sentence.
+SENTENCE_LIST = True
 
 
 def fuse(*rankings: list[str]) -> list[str]:
@@ -101,6 +104,8 @@ def retrieve(
         else:
             found.update({p.chunk_id: p for p in dense if p.chunk_id not in first})
         lists += [[p.chunk_id for p in dense], [cid for cid, _ in lex.search(text, pool)]]
+        if lex.sentences is not None and SENTENCE_LIST:
+            lists.append([cid for cid, _ in lex.sentences.search(text, pool)])
     by_id = dict(first)
     rest = [
         cid for cid in dict.fromkeys(c for ranking in lists for c in ranking) if cid not in by_id

@@ -51,3 +51,27 @@ def test_lexical_index_follows_the_corpus(make_settings):
     sync_corpus(settings)
     top = lexical_index(open_index(settings)).search("quokka", 2)
     assert top and open_index(settings).get([top[0][0]])[0].source == "b.txt"
+
+
+def test_sentence_index_ranks_each_chunk_by_its_best_sentence_once():
+    from rag.lexical import LexicalIndex, terms
+
+    docs = [
+        ("long", "Council members met. The budget grew. Parliament debated."),
+        ("long", "Kazakhstan was a member of the Human Rights Council from 2022 to 2024."),
+        ("short", "Council of Europe members met in Strasbourg."),
+    ]
+    index = LexicalIndex([cid for cid, _ in docs], [terms(t, "en") for _, t in docs])
+    hits = index.search("member of the Human Rights Council", 5)
+    assert [cid for cid, _ in hits] == ["long", "short"]  # each chunk once, at its best
+
+
+def test_an_answer_sentence_inside_a_long_chunk_is_retrieved(seed_settings):
+    # Both resolutions recalled by Resolution 2616 sit in long chunks; whole-chunk BM25
+    # and the embedding ranked the second 10th, the sentence list brings it into the 5.
+    passages = retrieve(
+        "Which earlier resolutions of the Assembly does Resolution 2616 refer to or recall?",
+        seed_settings,
+    )
+    text = " ".join(p.text for p in passages)
+    assert "1506" in text and "1526" in text
