@@ -243,6 +243,30 @@ def test_markers_standing_where_the_object_should_be_are_not_a_claim(text, lang)
     assert v.unsupported and not v.citations
 
 
+def test_a_comma_before_the_marker_does_not_make_a_claim_dangle():
+    # Measured: the model wrote "...adopted on December 8, 2023, [1]." and it was refused.
+    p = [Passage("c1", "a.txt", "The Action Plan was adopted on December 8, 2023.", 1)]
+    v = verify("The Action Plan was adopted on December 8, 2023, [1].", p)
+    assert not v.unsupported and v.text == "The Action Plan was adopted on December 8, 2023 [1]."
+
+
 def test_a_sentence_ending_in_a_pronoun_before_its_marker_is_whole():
     p = [Passage("c1", "a.txt", "The Assembly debated the report and adopted it.", 1)]
     assert not verify("The Assembly debated the report and adopted it [1].", p).unsupported
+
+
+def test_a_claim_drawing_on_two_passages_cites_both():
+    # Measured: "...Ashimbayev signed the joint statement issued in Strasbourg on Sept. 30
+    # [1]." passed on the signing sentence; the place and date are in another passage.
+    p = [
+        Passage(
+            "c1", "a.txt", "The statement was signed by Senate Chairperson Maulen Ashimbayev.", 1
+        ),
+        Passage("c2", "a.txt", "A joint statement was issued on Sept. 30 in Strasbourg.", 1),
+        Passage("c3", "b.txt", "The referendum took place on 15 March 2026.", 1),
+    ]
+    claim = "Senate Chairperson Ashimbayev signed the statement issued in Strasbourg on Sept. 30"
+    v = verify(f"{claim} [1].", p)
+    assert v.text == f"{claim} [1][2]." and [c.n for c in v.citations] == [1, 2]
+    # a claim its cited passage already holds gets no extra citation
+    assert verify("The statement was signed by Maulen Ashimbayev [1].", p).text.endswith("[1].")
