@@ -4,7 +4,11 @@ Prompt processing runs at ~85 tokens/s on two cores, so every context token cost
 to first token. Given the evidence gate's ranking of every retrieved sentence, keep the
 best ones (greedily, by score) until the token budget is spent, then rebuild each passage
 from its kept sentences in their original order ("…" where text was skipped). Passages
-with nothing kept are dropped; the rest keep their rank order and are renumbered [1..m].
+with nothing kept are dropped; the rest are ordered by their best kept sentence and
+renumbered [1..m], so [1] holds the sentence most likely to answer: a small model reads
+and cites [1] first, and retrieval's fused rank is a weaker signal than the sentence
+ranking (a follow-up on "that session" had an Italian footnote on a "sessione" at
+retrieval rank 1 and the English answer at rank 2).
 
     compress(passages, verdict.ranked, budget_tokens=320)
     # 5 chunks of ~160 tokens -> e.g. 4 passages of 1-3 sentences, ~320 tokens in all
@@ -49,11 +53,8 @@ def compress(
             continue
         chosen.setdefault(index, []).append(sentence)
         used += cost
-    out: list[Passage] = []
-    for index, p in enumerate(passages):
-        if index in chosen:
-            out.append(replace(p, text=_rebuild(p.text, chosen[index])))
-    return out
+    # ``chosen`` is filled in ranking order: its keys are the passages by best sentence.
+    return [replace(passages[i], text=_rebuild(passages[i].text, chosen[i])) for i in chosen]
 
 
 def _rebuild(text: str, sentences: list[str]) -> str:

@@ -375,8 +375,21 @@ def build_condense_messages(question: str, history: Sequence[Turn]) -> list[dict
 
 
 _TRANSLATE_PROMPT = (
-    "Translate the user's question into English. Keep every name, number and quoted title "
-    "as written. Reply with the English question only."
+    "You translate questions into English, word for word, keeping every name and number. "
+    "Reply with the English question only."
+)
+#: Two worked examples: with the instruction alone the 1.5B model turned "Kazakistan"
+#: into "Pakistan" and "De combien à combien ... ?" into "How many ... decrease to?".
+#: The examples use other names than the shipped corpus, so they teach the form only.
+_TRANSLATE_EXAMPLES = (
+    (
+        "Quante volte la Commissione ha visitato la Lituania nel 2024?",
+        "How many times did the Commission visit Lithuania in 2024?",
+    ),
+    (
+        "De combien à combien le budget de l'Assemblée a-t-il augmenté ?",
+        "From how much to how much did the Assembly's budget increase?",
+    ),
 )
 
 
@@ -386,7 +399,13 @@ def build_translate_messages(question: str) -> list[dict[str, str]]:
 
         "Qui a signé la déclaration commune ?" -> "Who signed the joint statement?"
     """
+    shots = [
+        {"role": role, "content": text}
+        for pair in _TRANSLATE_EXAMPLES
+        for role, text in zip(("user", "assistant"), pair, strict=True)
+    ]
     return [
         {"role": "system", "content": _TRANSLATE_PROMPT},
+        *shots,
         {"role": "user", "content": question.strip()},
     ]

@@ -167,3 +167,58 @@ def test_an_abstention_on_a_near_miss_is_not_overruled(seed_settings):
     q = "How many political prisoners had Kazakhstan actually released by the end of 2025?"
     a = answer(q, settings=seed_settings, backend=model)
     assert a.abstained and a.citations == []
+
+
+@pytest.mark.parametrize(
+    ("answerable", "coverage", "cosine", "translated", "absent"),
+    [
+        (False, 0.29, 0.55, False, True),  # few terms, weak similarity: skip the model
+        (False, 0.49, 0.82, False, False),  # few terms, but a sentence this close: ask it
+        (False, 0.35, 0.30, True, False),  # a translated question gets a lower floor
+        (False, 0.25, 0.30, True, True),
+        (True, 0.10, 0.10, False, False),  # an answering sentence always passes
+    ],
+)
+def test_gate_decision(answerable, coverage, cosine, translated, absent):
+    from rag.answer import _clearly_absent
+    from rag.evidence import EvidenceVerdict
+
+    verdict = EvidenceVerdict(answerable, [], "", coverage=coverage, best_cosine=cosine)
+    assert _clearly_absent(verdict, translated=translated) is absent
+
+
+def test_the_fallback_answers_the_standalone_rewrite_of_a_follow_up(seed_settings):
+    # The model's reply fails verification twice (a year the source does not state), so
+    # the extractive answer is used: it must answer the rewritten question, since
+    # "And where?" alone names nothing to look for (it abstained on it).
+    history = [
+        {
+            "role": "user",
+            "content": "Which report did Kazakhstan's Minister of Justice present at the "
+            "UN Universal Periodic Review?",
+        },
+        {
+            "role": "assistant",
+            "content": "Its fourth report on human rights, at the 48th session of the UPR "
+            "Working Group.",
+        },
+    ]
+    model = Scripted(
+        "Where did the 48th session of the UPR Working Group take place?",
+        "It took place in Geneva in 2019 [1].",
+        "It took place in Geneva in 2019 [1].",
+    )
+    a = answer("And where?", history, settings=seed_settings, backend=model)
+    assert len(model.requests) == 3  # rewrite, answer, stricter retry
+    assert not a.abstained and "Geneva on January 23" in a.text and a.citations
+
+
+def test_giving_up_when_pressed_for_a_citation_is_overruled_like_an_abstention(seed_settings):
+    # Measured: a reply whose number the source lacks fails verification, and the
+    # stricter retry answers "don't say" although the gate found the answer.
+    model = Scripted(
+        "The Assembly wants 40 political prisoners released [1].", "The documents don't say."
+    )
+    a = answer(PRISONERS, settings=seed_settings, backend=model)
+    assert len(model.requests) == 2
+    assert not a.abstained and "39" in a.text and a.citations
