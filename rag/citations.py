@@ -63,6 +63,10 @@ _ABBREVIATION = re.compile(
 )
 
 
+# A list number opening a paragraph ("4. The Assembly ...", "9.2.2. consider ...").
+_ENUMERATOR = re.compile(r"\(?\d+(?:\.\d+)*[.)]")
+
+
 @dataclass(frozen=True)
 class Verified:
     """The outcome of checking an answer against its passages."""
@@ -92,7 +96,8 @@ def sentences(text: str) -> list[str]:
 
     A full stop after an abbreviation does not end a sentence: a piece that starts with
     a digit or a lower-case letter ("Sept. 30", "No. 210", "n. 2616"), or that follows
-    "Mr.", "Doc." and the like, continues the sentence before it. Markers written after
+    "Mr.", "Doc." and the like, continues the sentence before it; so does the text after
+    a paragraph number ("4. The Assembly ..." is one sentence). Markers written after
     the full stop ("... released. [1] Next") belong to the sentence before them:
     ["... released. [1]", "Next"]. The rules hold for English, French and Italian.
     """
@@ -110,7 +115,12 @@ def sentences(text: str) -> list[str]:
         if (
             out
             and not _MARKER.search(out[-1])
-            and (part[0].isdigit() or part[0].islower() or _ABBREVIATION.search(out[-1]))
+            and (
+                part[0].isdigit()
+                or part[0].islower()
+                or _ABBREVIATION.search(out[-1])
+                or _ENUMERATOR.fullmatch(out[-1])
+            )
         ):
             out[-1] = f"{out[-1]} {part}"
         else:

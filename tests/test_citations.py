@@ -270,3 +270,11 @@ def test_a_claim_drawing_on_two_passages_cites_both():
     assert v.text == f"{claim} [1][2]." and [c.n for c in v.citations] == [1, 2]
     # a claim its cited passage already holds gets no extra citation
     assert verify("The statement was signed by Maulen Ashimbayev [1].", p).text.endswith("[1].")
+
+
+def test_a_paragraph_number_is_not_a_sentence_of_its_own():
+    # Measured: an extractive answer quoting "4. The Assembly further welcomes ..." came
+    # out as "4 [1]. The Assembly further welcomes ... [1]."
+    p = [Passage("c1", "a.txt", "4. The Assembly further welcomes the reforms.", 1)]
+    v = verify("4. The Assembly further welcomes the reforms [1].", p)
+    assert v.text == "4. The Assembly further welcomes the reforms [1]."
