@@ -241,6 +241,7 @@ def _finalize(
     retrieved: list[Passage] | None = None,
     overrule_abstention: bool = False,
     query: str | None = None,
+    english: str | None = None,
 ) -> _Final:
     """Verify citations. Two model failures get a mechanism, not just a prompt rule:
     - an answer with no valid citation is retried once with a stricter instruction,
@@ -304,7 +305,12 @@ def _finalize(
             return _Final(fallback.text, False, fallback.citations, unsupported, pool)
     if not checked.citations:
         return _Final(_abstain_text(lang), True, [], unsupported)
-    if backend.uses_prompt and not _on_topic(standalone, checked.text, checked.citations, lang):
+    # A French question answered from English sources is judged by its English wording
+    # too (measured with a scripted model: a right English answer was thrown away).
+    on_topic = _on_topic(standalone, checked.text, checked.citations, lang) or (
+        english is not None and _on_topic(english, checked.text, checked.citations, "en")
+    )
+    if backend.uses_prompt and not on_topic:
         log.info("the answer is about something else than the question: not using it")
         unsupported.append(checked.text)
         fallback = _extractive(standalone, pool, settings, lang) if evidence_answers else None
@@ -424,6 +430,7 @@ def stream_answer(
         passages,
         overrule,
         query=query,
+        english=english,
     )
     lap("verify", t)
     timings["total"] = round((time.perf_counter() - t_start) * 1000, 1)

@@ -222,3 +222,21 @@ def test_giving_up_when_pressed_for_a_citation_is_overruled_like_an_abstention(s
     a = answer(PRISONERS, settings=seed_settings, backend=model)
     assert len(model.requests) == 2
     assert not a.abstained and "39" in a.text and a.citations
+
+
+FR_PRISONERS = (
+    "Combien de prisonniers politiques l'Assemblée demande-t-elle au Kazakhstan de libérer ?"
+)
+EN_PRISONERS = "How many political prisoners does the Assembly ask Kazakhstan to release?"
+
+
+def test_an_english_answer_to_a_french_question_is_judged_on_topic_by_its_english_wording(
+    seed_settings,
+):
+    # The French question's words are not in an English answer and its English quotes:
+    # judged by them alone, a right answer was thrown away as "about something else".
+    english = "The Assembly expects Kazakhstan to release 39 political prisoners"
+    model = Scripted(EN_PRISONERS, f"{english} [1].")
+    a = answer(FR_PRISONERS, settings=seed_settings, backend=model)
+    assert len(model.requests) == 2  # the translation, the answer
+    assert a.text.startswith(english) and not a.abstained and a.citations
