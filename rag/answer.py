@@ -12,7 +12,6 @@ question (+history) -> condense -> retrieve -> evidence gate -> generate -> veri
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -111,14 +110,12 @@ def _condense(question: str, history: list[Turn], backend: Backend, settings: Se
     return rewritten.splitlines()[0].strip() if rewritten else question
 
 
-def _english(
-    query: str, lang: str, backend: Backend, settings: Settings | None = None
-) -> str | None:
+def _english(query: str, lang: str, backend: Backend, settings: Settings) -> str | None:
     """An English wording of a non-English question, by the LLM (None for English
     questions and for the extractive backend). Retrieval uses both wordings: MiniLM and
     BM25 match words, so "Qui a signé la déclaration commune ?" alone misses the English
-    article that answers it. Names the model garbled are repaired (``repair_names``)
-    against the corpus vocabulary when ``settings`` locate the index."""
+    article that answers it. Names the model garbled are repaired against the corpus
+    vocabulary (``rag.lexical.repair_names``)."""
     if lang == "en" or not backend.uses_prompt:
         return None
     from rag.prompt import build_translate_messages
@@ -127,50 +124,12 @@ def _english(
         Request(question=query, messages=build_translate_messages(query), max_tokens=64)
     ).strip()
     line = out.splitlines()[0].strip().strip('"') if out else ""
-    if line and settings is not None:
+    if line:
         from rag.index import open_index
-        from rag.lexical import lexical_index
+        from rag.lexical import lexical_index, repair_names
 
         line = repair_names(query, line, lexical_index(open_index(settings)))
     return line if line and line != query else None
-
-
-_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]{3,}")
-#: A translated name this close to a name of the question is a garbled copy of it.
-_GARBLED = 0.6
-
-
-def repair_names(original: str, translated: str, vocab: Any) -> str:
-    """Undo names the translation invented: a capitalized word the corpus never uses
-    and the question does not contain, but which looks like a name of the question, is
-    replaced by that name's corpus spelling (or the name as written).
-
-    Measured: the 1.5B model translated "...in Kazakistan?" as "...in Pakistan?", and
-    retrieval then missed every passage. ``vocab`` has ``knows(word)`` and
-    ``spelling(name)`` (``rag.lexical.LexicalIndex``).
-
-        repair_names("Chi governa il Kazakistan?", "Who governs Pakistan?", vocab)
-        -> "Who governs Kazakhstan?"
-    """
-    import difflib
-
-    names = [m.group(0) for m in _NAME.finditer(original)]
-    if not names:
-        return translated
-
-    def fix(m: re.Match[str]) -> str:
-        word = m.group(0)
-        if word in names or vocab.knows(word):
-            return word
-        ratio, name = max(
-            (difflib.SequenceMatcher(None, word.lower(), n.lower()).ratio(), n) for n in names
-        )
-        if ratio < _GARBLED:
-            return word
-        spelled = vocab.spelling(name)
-        return spelled.capitalize() if spelled else name
-
-    return _NAME.sub(fix, translated)
 
 
 def _abstain_text(lang: str) -> str:

@@ -29,8 +29,9 @@ __all__ = ["THRESHOLD", "Verified", "normalize_markers", "sentences", "support",
 
 THRESHOLD = 0.5
 
-_ONE_MARKER = r"\[\d+(?:\s*[,;]\s*\d+)*\]"  # [1], [1, 2], [1; 2]
-_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_NUMBERS = r"\d+(?:\s*[,;]\s*\d+)*"
+_ONE_MARKER = rf"\[{_NUMBERS}\]"  # [1], [1, 2], [1; 2]
+_MARKER = re.compile(rf"\[({_NUMBERS})\]")
 _LEADING_MARKERS = re.compile(rf"^((?:\s*{_ONE_MARKER})+)\s*(.*)$", re.DOTALL)
 # The markers closing a sentence, and the word before them.
 _TRAILING_MARKERS = re.compile(rf"(\w+)?(\W*)(?:{_ONE_MARKER}\s*)+\W*$")
@@ -55,16 +56,14 @@ _VARIANTS: list[tuple[re.Pattern[str], str]] = [
     ),  # source [3] on page 5
     (re.compile(r"【(\d+)[^】]*】"), r"[\1]"),
 ]
+# A list number opening a paragraph ("4. The Assembly ...", "9.2.2. consider ...").
+_ENUMERATOR = re.compile(r"\(?\d+(?:\.\d+)*[.)]")
 _SENT_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 _ABBREVIATION = re.compile(
     r"(?:^|[\s(])(?:Mr|Mrs|Ms|Dr|Prof|St|M|Mme|Mlle|Sig|Sen|Gen|Jr|Sr|No|Nos|n|nn|Art|art|"
     r"para|p|pp|Doc|doc|Vol|vol|cf|Cf|e\.g|i\.e|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|"
     r"Nov|Dec)\.$"
 )
-
-
-# A list number opening a paragraph ("4. The Assembly ...", "9.2.2. consider ...").
-_ENUMERATOR = re.compile(r"\(?\d+(?:\.\d+)*[.)]")
 
 
 @dataclass(frozen=True)
@@ -250,12 +249,7 @@ def _complete(
         return good
 
     def joint(ns: list[int]) -> float:
-        return support(
-            claim,
-            "\n".join(passages[n - 1].text for n in ns),
-            lang,
-            " ".join(passages[n - 1].heading for n in ns),
-        )[0]
+        return _joint_support(claim, [passages[n - 1] for n in ns], lang)
 
     base = joint(good)
     if base >= COMPLETE_BELOW:
@@ -274,6 +268,11 @@ def _complete(
 
 def _support(claim: str, p: Passage, lang: str) -> tuple[float, str]:
     return support(claim, p.text, lang, p.heading, p.lang or None)
+
+
+def _joint_support(claim: str, ps: Sequence[Passage], lang: str) -> float:
+    """Support of ``claim`` by several passages read together, headings included."""
+    return support(claim, "\n".join(p.text for p in ps), lang, " ".join(p.heading for p in ps))[0]
 
 
 def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verified:
@@ -297,16 +296,10 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
         cited = [n for n in dict.fromkeys(_ns(sent)) if 1 <= n <= len(passages)]
         scored = {n: _support(claim, passages[n - 1], lang) for n in cited}
         good = [n for n in cited if scored[n][0] >= THRESHOLD]
-        if not good and len(cited) > 1:
-            # "X [1] and Y [2]": together the cited passages may hold what each lacks.
-            joint = support(
-                claim,
-                "\n".join(passages[n - 1].text for n in cited),
-                lang,
-                " ".join(passages[n - 1].heading for n in cited),
-            )
-            if joint[0] >= THRESHOLD:
-                good = cited
+        # "X [1] and Y [2]": together the cited passages may hold what each lacks.
+        joint = not good and len(cited) > 1
+        if joint and _joint_support(claim, [passages[n - 1] for n in cited], lang) >= THRESHOLD:
+            good = cited
         if not good:
             others = {
                 n: _support(claim, p, lang) for n, p in enumerate(passages, 1) if n not in cited

@@ -380,7 +380,8 @@ _TRANSLATE_PROMPT = (
 )
 #: Two worked examples: with the instruction alone the 1.5B model turned "Kazakistan"
 #: into "Pakistan" and "De combien à combien ... ?" into "How many ... decrease to?".
-#: The examples use other names than the shipped corpus, so they teach the form only.
+#: The examples use other names than the shipped corpus, so they teach the form only;
+#: they fix most garbled names, and ``rag.lexical.repair_names`` puts back the rest.
 _TRANSLATE_EXAMPLES = (
     (
         "Quante volte la Commissione ha visitato la Lituania nel 2024?",

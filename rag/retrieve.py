@@ -31,8 +31,6 @@ _OVERFETCH = 4
 #: ...and never fewer than this: a chunk ranked 30th densely but 2nd by BM25 must be seen.
 _MIN_CANDIDATES = 40
 _RRF_K = 60
-#: Fuse a third list per wording: chunks ranked by their best BM25 sentence.
-SENTENCE_LIST = True
 
 
 def fuse(*rankings: list[str]) -> list[str]:
@@ -104,7 +102,7 @@ def retrieve(
         else:
             found.update({p.chunk_id: p for p in dense if p.chunk_id not in first})
         lists += [[p.chunk_id for p in dense], [cid for cid, _ in lex.search(text, pool)]]
-        if lex.sentences is not None and SENTENCE_LIST:
+        if lex.sentences is not None:
             lists.append([cid for cid, _ in lex.sentences.search(text, pool)])
     by_id = dict(first)
     rest = [

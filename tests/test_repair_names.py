@@ -1,12 +1,11 @@
 """Names garbled by the question's machine translation are repaired against the corpus
-vocabulary (rag.answer.repair_names), with a real BM25 index as the vocabulary."""
+vocabulary (rag.lexical.repair_names), with a real BM25 index as the vocabulary."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.answer import repair_names
-from rag.lexical import LexicalIndex, terms
+from rag.lexical import LexicalIndex, repair_names, terms
 
 DOCS = [
     ("en", "The Assembly asks Kazakhstan to release 39 political prisoners."),
