@@ -12,6 +12,7 @@ question (+history) -> condense -> retrieve -> evidence gate -> generate -> veri
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -240,7 +241,12 @@ def _finalize(
                 question=q,
                 passages=passages,
                 messages=build_strict_retry_messages(
-                    q, passages, raw, settings=settings, lang=lang
+                    q,
+                    passages,
+                    raw,
+                    settings=settings,
+                    lang=lang,
+                    invented=_invented(raw, passages),
                 ),
                 max_tokens=settings.max_answer_tokens,
                 temperature=settings.temperature,
@@ -269,6 +275,12 @@ def _finalize(
     on_topic = _on_topic(standalone, checked.text, checked.citations, lang) or (
         english is not None and _on_topic(english, checked.text, checked.citations, "en")
     )
+    if backend.uses_prompt and _adds_nothing(checked.text, [q, standalone], lang):
+        # "Theodoros Roussopoulos was President ... before Theodoros Roussopoulos [1]": every
+        # word of it is the question's, so it answers nothing, however well it is "cited".
+        log.info("the answer only restates the question: abstaining")
+        unsupported.append(checked.text)
+        return _Final(_abstain_text(lang), True, [], unsupported)
     if backend.uses_prompt and not on_topic:
         log.info("the answer is about something else than the question: not using it")
         unsupported.append(checked.text)
@@ -277,6 +289,33 @@ def _finalize(
             return _Final(fallback.text, False, fallback.citations, unsupported, pool)
         return _Final(_abstain_text(lang), True, [], unsupported)
     return _Final(checked.text, False, checked.citations, unsupported)
+
+
+def _invented(reply: str, passages: list[Passage]) -> list[str]:
+    """Numbers of the reply that no passage (text, title, date, locator) has."""
+    from rag.citations import strip_markers
+    from rag.text import numbers
+
+    known: set[str] = set()
+    for p in passages:
+        known |= numbers(" ".join(str(x or "") for x in (p.text, p.title, p.date, p.locator)))
+    return sorted(numbers(strip_markers(reply)) - known)
+
+
+_NEGATION = re.compile(r"\b(?:no|not|never|none|non|pas|jamais|aucun|mai|nessun)\b", re.I)
+
+
+def _adds_nothing(text: str, questions: list[str], lang: str) -> bool:
+    """Whether every key term (word, name, number) of the answer is already in the
+    question: a restatement, not an answer. A "no" is an answer, so negations don't count.
+    Measured on the eval's committed answers: no right answer adds fewer than one term."""
+    from rag.citations import strip_markers
+    from rag.evidence import coverage
+
+    plain = strip_markers(text)
+    if _NEGATION.search(plain):
+        return False
+    return coverage(plain, " ".join(questions), lang) == 1.0
 
 
 def _on_topic(q: str, text: str, citations: list[Citation], lang: str) -> bool:

@@ -86,8 +86,12 @@ def _ns(segment: str) -> list[int]:
     return [int(n) for m in _MARKER.finditer(segment) for n in re.split(r"\s*[,;]\s*", m[1])]
 
 
-def _strip(segment: str) -> str:
+def strip_markers(segment: str) -> str:
+    """``segment`` without its ``[n]`` markers: "In May [1]." -> "In May."."""
     return re.sub(r"\s+([.!?;:,])", r"\1", _MARKER.sub("", segment)).strip()
+
+
+_strip = strip_markers
 
 
 def sentences(text: str) -> list[str]:

@@ -240,3 +240,45 @@ def test_an_english_answer_to_a_french_question_is_judged_on_topic_by_its_englis
     a = answer(FR_PRISONERS, settings=seed_settings, backend=model)
     assert len(model.requests) == 2  # the translation, the answer
     assert a.text.startswith(english) and not a.abstained and a.citations
+
+
+def test_the_retry_is_told_which_numbers_were_invented(seed_settings):
+    # "January 23 this year" completed into "January 23, 2025": the year is in no source,
+    # verification drops the sentence, and the retry says which number to leave out.
+    model = Scripted("The Assembly wants 3917 political prisoners released [1].", "[1]")
+    answer(PRISONERS, settings=seed_settings, backend=model)
+    assert len(model.requests) == 2
+    retry = model.requests[1].messages[-1]["content"]
+    assert "3917" in retry and "39," not in retry
+
+
+def test_a_garbled_italian_abstention_is_not_retried(seed_settings):
+    model = Scripted(
+        "How many political prisoners does the Assembly ask Kazakhstan to release?",
+        "Il documento non le disente.",
+    )
+    answer(
+        "Quanti prigionieri politici l'Assemblea chiede al Kazakistan di rilasciare?",
+        settings=seed_settings,
+        backend=model,
+    )
+    # Recognised as an abstention: no stricter retry (one call for the translation, one
+    # for the answer); the evidence then overrules it with the extractive answer.
+    assert len(model.requests) == 2
+
+
+def test_an_answer_that_only_restates_the_question_is_an_abstention(seed_settings):
+    q = (
+        "Who was President of the Parliamentary Assembly of the Council of Europe "
+        "before Theodoros Roussopoulos?"
+    )
+    model = Scripted(
+        "Theodoros Roussopoulos was the President of the Parliamentary Assembly of the "
+        "Council of Europe before Theodoros Roussopoulos [1]."
+    )
+    a = answer(q, settings=seed_settings, backend=model)
+    assert a.abstained and a.citations == []
+    # ...while an answer that adds one fact to the question's words is kept.
+    model = Scripted("The Assembly wants 39 political prisoners released [1].")
+    kept = answer(PRISONERS, settings=seed_settings, backend=model)
+    assert not kept.abstained and "39" in kept.text

@@ -136,6 +136,8 @@ def test_reply_language_follows_the_question(question, lang):
         "Non ci sono informazioni su questo argomento.",
         "**The documents don't say.**",
         "The population of Almaty is not mentioned in the provided sources.",
+        "Il documento non le disente.",  # the local model's garbled "I documenti non lo dicono"
+        "La fonte non lo dice.",
     ],
 )
 def test_is_abstention_recognizes_abstentions(text):
@@ -247,3 +249,13 @@ def test_a_title_the_locator_repeats_is_written_once():
     )
     q = Passage("b", "n.txt", "Text.", 1, title="Kazakhstan and PACE", locator="paragraph 1")
     assert 'title="Kazakhstan and PACE"' in format_passage(1, q)
+
+
+def test_strict_retry_names_the_numbers_no_source_has(passages):
+    q = "When was the resolution adopted?"
+    retry = build_strict_retry_messages(
+        q, passages[:2], "It was adopted on 30 September 2031 [1].", invented=["2031"]
+    )
+    assert "2031" in retry[-1]["content"] and "no source" in retry[-1]["content"]
+    plain = build_strict_retry_messages(q, passages[:2], "It was adopted [1].")
+    assert "no source" not in plain[-1]["content"]
