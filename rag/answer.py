@@ -288,7 +288,50 @@ def _finalize(
         if fallback is not None and fallback.citations:
             return _Final(fallback.text, False, fallback.citations, unsupported, pool)
         return _Final(_abstain_text(lang), True, [], unsupported)
+    if backend.uses_prompt and lang != "en":
+        from rag.index import open_index
+        from rag.lexical import lexical_index
+
+        vocab = lexical_index(open_index(settings))
+        translated = _in_language(checked.text, checked.citations, passages, backend, lang, vocab)
+        if translated is not None:
+            return _Final(translated.text, False, translated.citations, unsupported)
     return _Final(checked.text, False, checked.citations, unsupported)
+
+
+def _in_language(
+    text: str,
+    citations: list[Citation],
+    passages: list[Passage],
+    backend: Backend,
+    lang: str,
+    vocab: Any,
+) -> Any:
+    """A verified answer written in English to a French or Italian question, translated
+    and verified again (None when the answer is already in ``lang``, or when the
+    translation lost a marker, a number or a name: the English answer is kept then)."""
+    from rag.citations import verify
+    from rag.evidence import detect_lang
+    from rag.lexical import repair_names
+    from rag.prompt import build_translate_answer_messages, is_abstention
+
+    if detect_lang(text) != "en":
+        return None
+    log.info("the answer is in English, the question in %s: translating it", lang)
+    out = backend.complete(
+        Request(
+            question=text,
+            messages=build_translate_answer_messages(text, lang),
+            max_tokens=2 * len(text.split()) + 64,
+        )
+    ).strip()
+    if not out or is_abstention(out) or detect_lang(out) != lang:
+        return None
+    # Names the translation garbled are put back ("La Kazakchanie" -> "La Kazakhstan").
+    out = repair_names(text, out, vocab, keep_known=True)
+    checked = verify(out, passages, lang=lang)
+    same_markers = sorted(c.n for c in checked.citations) == sorted(c.n for c in citations)
+    return checked if same_markers and not checked.unsupported else None
 
 
 def _invented(reply: str, passages: list[Passage]) -> list[str]:

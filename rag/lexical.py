@@ -138,7 +138,9 @@ _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]{3,}")
 _GARBLED = 0.6
 
 
-def repair_names(original: str, translated: str, vocab: LexicalIndex) -> str:
+def repair_names(
+    original: str, translated: str, vocab: LexicalIndex, *, keep_known: bool = False
+) -> str:
     """Undo names the translation invented: a capitalized word the corpus never uses
     and the question does not contain, but which looks like a name of the question, is
     replaced by that name's corpus spelling (or the name as written).
@@ -148,6 +150,9 @@ def repair_names(original: str, translated: str, vocab: LexicalIndex) -> str:
 
         repair_names("Chi governa il Kazakistan?", "Who governs Pakistan?", vocab)
         -> "Who governs Kazakhstan?"
+
+    With ``keep_known`` a name of ``original`` the corpus uses is put back as written
+    (translating an answer: its names are already the corpus's).
     """
     names = [m.group(0) for m in _NAME.finditer(original)]
     if not names:
@@ -162,6 +167,8 @@ def repair_names(original: str, translated: str, vocab: LexicalIndex) -> str:
         )
         if ratio < _GARBLED:
             return word
+        if keep_known and vocab.knows(name):
+            return name
         spelled = vocab.spelling(name)
         return spelled.capitalize() if spelled else name
 

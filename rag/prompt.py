@@ -419,3 +419,24 @@ def build_translate_messages(question: str) -> list[dict[str, str]]:
         *shots,
         {"role": "user", "content": question.strip()},
     ]
+
+
+_TRANSLATE_ANSWER_PROMPT = (
+    "You translate an answer into {language}, sentence by sentence, keeping every name, "
+    "number and [n] marker where it is. Reply with the {language} text only."
+)
+
+
+def build_translate_answer_messages(answer: str, lang: str) -> list[dict[str, str]]:
+    """Messages asking the model to put a verified answer written in English into ``lang``
+    (the question's language): the local model sometimes answers a French question in
+    English. Translating is an easier task than answering again, which changed the fact
+    itself when tried ("observer status" came back as "un statut de visiteur").
+
+        "It was adopted on 30 September 2025 [1]." -> "Elle a été adoptée le 30 septembre 2025 [1]."
+    """
+    language = _LANGUAGE_NAMES.get(lang, lang)
+    return [
+        {"role": "system", "content": _TRANSLATE_ANSWER_PROMPT.format(language=language)},
+        {"role": "user", "content": answer.strip()},
+    ]

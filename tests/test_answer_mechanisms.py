@@ -238,7 +238,9 @@ def test_an_english_answer_to_a_french_question_is_judged_on_topic_by_its_englis
     english = "The Assembly expects Kazakhstan to release 39 political prisoners"
     model = Scripted(EN_PRISONERS, f"{english} [1].")
     a = answer(FR_PRISONERS, settings=seed_settings, backend=model)
-    assert len(model.requests) == 2  # the translation, the answer
+    # the question's translation, the answer, then the answer's translation into French
+    # (scripted as "[1]", not French: the verified English answer is kept)
+    assert len(model.requests) == 3
     assert a.text.startswith(english) and not a.abstained and a.citations
 
 
@@ -282,3 +284,24 @@ def test_an_answer_that_only_restates_the_question_is_an_abstention(seed_setting
     model = Scripted("The Assembly wants 39 political prisoners released [1].")
     kept = answer(PRISONERS, settings=seed_settings, backend=model)
     assert not kept.abstained and "39" in kept.text
+
+
+def test_an_english_answer_to_a_french_question_is_translated_and_verified(seed_settings):
+    q = (
+        "Quel statut le Kazakhstan a-t-il obtenu auprès du Comité de la Convention 108 "
+        "du Conseil de l'Europe ?"
+    )
+    english = (
+        "Kazakhstan has been granted an observer status at the Council of Europe "
+        "Convention 108 Committee [1]."
+    )
+    french = "Le Kazakhstan a obtenu le statut d'observateur auprès du Comité 108 [1]."
+    question_in_english = "What status did Kazakhstan obtain at the Convention 108 Committee?"
+    model = Scripted(question_in_english, english, french)
+    a = answer(q, settings=seed_settings, backend=model)
+    assert a.text == french and [c.n for c in a.citations] == [1]
+    assert "observer status" in a.citations[0].quote
+    # A translation that drops the number is not verified: the English answer stays.
+    model = Scripted(question_in_english, english, "Le Kazakhstan est observateur [1].")
+    kept = answer(q, settings=seed_settings, backend=model)
+    assert kept.text == english

@@ -48,3 +48,12 @@ def vocab() -> LexicalIndex:
 )
 def test_repair_names(vocab, original, translated, expected):
     assert repair_names(original, translated, vocab) == expected
+
+
+def test_translating_an_answer_keeps_the_answers_own_corpus_names(vocab):
+    # measured: "Kazakhstan" in the English answer came back as "La Kazakchanie" in
+    # French; without keep_known it was "repaired" to the nearest other corpus word.
+    english = "The Assembly asks Kazakhstan to release 39 political prisoners [1]."
+    french = "L'Assemblée demande à la Kazakchanie de libérer 39 prisonniers politiques [1]."
+    fixed = repair_names(english, french, vocab, keep_known=True)
+    assert "à la Kazakhstan de" in fixed
