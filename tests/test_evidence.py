@@ -7,6 +7,8 @@ tests check what a user would get.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from rag.config import Settings
@@ -190,6 +192,21 @@ def test_lexical_gate_works_without_embedder() -> None:
     assert yes.answerable and yes.best_sentences[0][:2] == (0, p.text.split(". ")[0] + ".")
     no = assess("What is the currency of Kazakhstan?", [p], embedder=None)
     assert not no.answerable and "currency" in no.reason
+
+
+def test_a_name_stated_elsewhere_in_the_same_document_counts(retrieved) -> None:  # type: ignore[no-untyped-def]
+    # The Italian resolution names "Kazakistan" in its other paragraphs, not in the one
+    # that answers; the same name in another document proves nothing about this one.
+    q = "Quanti prigionieri politici l'Assemblea chiede al Kazakistan di rilasciare?"
+    passages = retrieved(q)
+    embedder = get_embedder(Settings())
+    verdict = assess(q, passages, embedder=embedder)
+    assert verdict.answerable and "39" in verdict.best_sentences[0][1]
+    answering = passages[verdict.best_sentences[0][0]]
+    assert "Kazakistan" not in answering.text
+    elsewhere = [p if p is answering else replace(p, source="other.txt") for p in passages]
+    verdict = assess(q, elsewhere, embedder=embedder)
+    assert not verdict.answerable and "Kazakistan" in verdict.reason
 
 
 # --------------------------------------------------------------------------- seeds
