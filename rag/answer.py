@@ -41,11 +41,6 @@ LLM_GATE_COVERAGE_TRANSLATED = 0.3
 #: The model's abstention is replaced by the extractive answer only when the gate's best
 #: sentence is at least this similar (embedding cosine) to the question.
 OVERRULE_ABSTENTION_COSINE = 0.4
-#: ...and the gate lets a question through whatever its term coverage when a sentence is
-#: this close to it: "What benefits did ... see in ...'s plan for a unicameral
-#: Parliament?" had coverage 0.49 with the answering sentence at cosine 0.82; the
-#: unanswerable questions of the eval set peak at 0.65.
-GATE_PASS_COSINE = 0.7
 #: Passages retrieved for an LLM before compression: compression keeps only the best
 #: sentences within ``RAG_CONTEXT_TOKENS``, so more candidates cost no prompt tokens, and
 #: answers at retrieval ranks 6-8 ("who signed the joint statement?") reach the model.
@@ -374,11 +369,13 @@ def _on_topic(q: str, text: str, citations: list[Citation], lang: str) -> bool:
 def _clearly_absent(verdict: Any, *, translated: bool) -> bool:
     """The gate: whether an ``EvidenceVerdict`` shows the passages cannot answer, so the
     LLM is not asked (it would guess from general knowledge)."""
+    from rag.evidence import STRONG_COSINE  # a sentence this close answers anyway
+
     floor = LLM_GATE_COVERAGE_TRANSLATED if translated else LLM_GATE_COVERAGE
     return (
         not verdict.answerable
         and verdict.coverage < floor
-        and verdict.best_cosine < GATE_PASS_COSINE
+        and verdict.best_cosine < STRONG_COSINE
     )
 
 

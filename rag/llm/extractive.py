@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rag.evidence import EvidenceVerdict, assess, detect_lang, terms
+from rag.evidence import STRONG_COSINE, EvidenceVerdict, assess, detect_lang, terms
 from rag.llm.base import Backend, Request
 
 if TYPE_CHECKING:
@@ -89,7 +89,9 @@ class ExtractiveBackend(Backend):
             return
         verdict = assess(request.question, request.passages, embedder=self.embedder, lang=lang)
         log.debug("evidence: %s (%s)", verdict.answerable, verdict.reason)
-        if not verdict.answerable:
+        # A sentence this close to the question answers it even when a question word is
+        # missing from the passages ("react" for "expressed support", "meet" for "met").
+        if not verdict.answerable and verdict.best_cosine < STRONG_COSINE:
             yield ABSTAIN_TEXTS.get(lang, ABSTAIN_TEXT)
             return
         picked = compose(verdict, request.passages, embedder=self.embedder)
@@ -107,6 +109,8 @@ def compose(
     trilingual resolution, or embedding cosine >= 0.8) is skipped.
     """
     cands = list(verdict.best_sentences)
+    # A heading ("Strengthening Kazakhstan's Human Rights Profile") is not an answer.
+    cands = [c for c in cands if not _heading(c[1])] or cands
     same = [c for c in cands if _lang(passages, c[0]) == verdict.lang]
     if same:
         cands = same + [c for c in cands if c not in same]
@@ -130,6 +134,12 @@ def compose(
                 keep.append(i)
         picked = [picked[i] for i in keep]
     return [(i, s) for i, s, _ in picked]
+
+
+def _heading(sentence: str) -> bool:
+    """A short line without final punctuation: a title or section heading."""
+    text = sentence.strip()
+    return len(text.split()) < 15 and not re.search(r"[.!?;:»\"”’)]$", text)
 
 
 def _lang(passages: Sequence[Passage], index: int) -> str:

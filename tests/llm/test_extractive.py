@@ -17,6 +17,7 @@ from rag.llm.extractive import (
     ABSTAIN_TEXT,
     ABSTAIN_TEXTS,
     ExtractiveBackend,
+    _heading,
     condense_heuristic,
 )
 from rag.types import Passage, Turn
@@ -36,6 +37,12 @@ ANSWERABLE = [
     ("Combien de prisonniers politiques l'Assemblée demande-t-elle de libérer ?", "39"),
     ("Quanti prigionieri politici chiede di liberare l'Assemblea?", "39"),
     ("En quelle année le Kazakhstan a-t-il aboli la peine de mort ?", "2022"),
+    # "see" and "plan" are in no passage, but the answering sentence is at cosine 0.82
+    (
+        "What benefits did Council of Europe representatives see in Kazakhstan's plan for a "
+        "unicameral Parliament?",
+        "legislative efficiency",
+    ),
 ]
 UNANSWERABLE = [
     ("What is the population of Kazakhstan?", "en"),
@@ -224,3 +231,10 @@ def test_follow_up_skips_an_abstention_and_uses_the_answer_names() -> None:
     assert "Ashimbayev" in query and "2025" in query and "[2]" not in query
     abstained = [Turn("user", "Who signed it?"), Turn("assistant", ABSTAIN_TEXT)]
     assert condense_heuristic("When?", abstained) == "When? signed"
+
+
+def test_a_heading_is_not_quoted_as_an_answer(ask) -> None:  # type: ignore[no-untyped-def]
+    text, _ = ask("Who wrote the article about Kazakhstan's human rights reforms?")
+    assert "Human Rights Profile at the Global Stage" not in text
+    assert not _heading("As the Minister of Justice, I can state with confidence.")
+    assert _heading("Strengthening Kazakhstan’s Human Rights Profile at the Global Stage")
