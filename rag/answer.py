@@ -373,9 +373,7 @@ def _clearly_absent(verdict: Any, *, translated: bool) -> bool:
 
     floor = LLM_GATE_COVERAGE_TRANSLATED if translated else LLM_GATE_COVERAGE
     return (
-        not verdict.answerable
-        and verdict.coverage < floor
-        and verdict.best_cosine < STRONG_COSINE
+        not verdict.answerable and verdict.coverage < floor and verdict.best_cosine < STRONG_COSINE
     )
 
 

@@ -287,6 +287,8 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
     number), else removed and listed in ``unsupported``. Uncited sentences get the
     same treatment, so every kept sentence carries at least one verified marker.
     """
+    from rag.evidence import detect_lang
+
     kept: list[str] = []
     unsupported: list[str] = []
     cites: dict[int, Citation] = {}
@@ -294,19 +296,22 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
         claim = _strip(sent)
         if not claim or not re.search(r"\w", claim):
             continue  # a reply that is only "[1]" says nothing
-        if _dangling(sent, lang):
+        # The model sometimes answers a French question in English: such a sentence is
+        # read as English (its stems, and the cross-language check for a French source).
+        clang = "en" if lang != "en" and detect_lang(claim) == "en" else lang
+        if _dangling(sent, clang):
             unsupported.append(claim)  # "It was approved by [1][2]." names nothing
             continue
         cited = [n for n in dict.fromkeys(_ns(sent)) if 1 <= n <= len(passages)]
-        scored = {n: _support(claim, passages[n - 1], lang) for n in cited}
+        scored = {n: _support(claim, passages[n - 1], clang) for n in cited}
         good = [n for n in cited if scored[n][0] >= THRESHOLD]
         # "X [1] and Y [2]": together the cited passages may hold what each lacks.
         joint = not good and len(cited) > 1
-        if joint and _joint_support(claim, [passages[n - 1] for n in cited], lang) >= THRESHOLD:
+        if joint and _joint_support(claim, [passages[n - 1] for n in cited], clang) >= THRESHOLD:
             good = cited
         if not good:
             others = {
-                n: _support(claim, p, lang) for n, p in enumerate(passages, 1) if n not in cited
+                n: _support(claim, p, clang) for n, p in enumerate(passages, 1) if n not in cited
             }
             best = max(others, key=lambda n: others[n][0], default=None)
             if best is not None and others[best][0] >= THRESHOLD:
@@ -314,7 +319,7 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
         if not good:
             unsupported.append(claim)
             continue
-        good = _complete(claim, good, passages, lang, scored)
+        good = _complete(claim, good, passages, clang, scored)
         end = claim[-1] if claim[-1] in ".!?;:" else ""
         body = (claim[:-1] if end else claim).rstrip(" ,")  # "8, 2023, [1]." -> "2023 [1]."
         kept.append(f"{body} {''.join(f'[{n}]' for n in good)}{end}")

@@ -235,9 +235,17 @@ def test_an_english_answer_to_a_french_question_is_judged_on_topic_by_its_englis
 ):
     # The French question's words are not in an English answer and its English quotes:
     # judged by them alone, a right answer was thrown away as "about something else".
-    english = "The Assembly expects Kazakhstan to release 39 political prisoners"
-    model = Scripted(EN_PRISONERS, f"{english} [1].")
-    a = answer(FR_PRISONERS, settings=seed_settings, backend=model)
+    # (Only the English article says it, so the sources the model sees are English.)
+    english = "The threshold for establishing a political party was lowered to 5,000 members"
+    model = Scripted(
+        "How many members are now needed to create a political party in Kazakhstan?",
+        f"{english} [1].",
+    )
+    a = answer(
+        "Combien de membres faut-il désormais pour créer un parti politique au Kazakhstan ?",
+        settings=seed_settings,
+        backend=model,
+    )
     # the question's translation, the answer, then the answer's translation into French
     # (scripted as "[1]", not French: the verified English answer is kept)
     assert len(model.requests) == 3

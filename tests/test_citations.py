@@ -278,3 +278,24 @@ def test_a_paragraph_number_is_not_a_sentence_of_its_own():
     p = [Passage("c1", "a.txt", "4. The Assembly further welcomes the reforms.", 1)]
     v = verify("4. The Assembly further welcomes the reforms [1].", p)
     assert v.text == "4. The Assembly further welcomes the reforms [1]."
+
+
+def test_an_english_sentence_answering_a_french_question_is_read_as_english():
+    # The local model sometimes answers a French question in English, citing the French
+    # version of the resolution: French stems of English words match nothing, while the
+    # cross-language check (numbers and names) does.
+    french = Passage(
+        "f5",
+        "003.txt",
+        "L'Assemblée attend en particulier la libération de 39 prisonniers politiques.",
+        0.9,
+        lang="fr",
+    )
+    v = verify(
+        "The Assembly expects the release of 39 political prisoners [1].", [french], lang="fr"
+    )
+    assert [c.n for c in v.citations] == [1] and not v.unsupported
+    wrong = verify(
+        "The Assembly expects the release of 93 political prisoners [1].", [french], lang="fr"
+    )
+    assert not wrong.citations
