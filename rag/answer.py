@@ -197,6 +197,7 @@ def _finalize(
     overrule_abstention: bool = False,
     query: str | None = None,
     english: str | None = None,
+    shown: str | None = None,
 ) -> _Final:
     """Verify citations. Two model failures get a mechanism, not just a prompt rule:
     - an answer with no valid citation is retried once with a stricter instruction,
@@ -236,7 +237,7 @@ def _finalize(
                 question=q,
                 passages=passages,
                 messages=build_strict_retry_messages(
-                    q,
+                    shown or q,
                     passages,
                     raw,
                     settings=settings,
@@ -451,7 +452,12 @@ def stream_answer(
     else:
         context, evidence_answers, overrule = passages, False, False
     parts: list[str] = []
-    for delta in _generate(q, context, turns, backend, settings, lang):
+    from rag.prompt import unname_sources
+
+    # The question as the model reads it: "does Resolution 2616 say" -> "does the
+    # resolution say" when the sources are Resolution 2616 (``unname_sources``).
+    shown = unname_sources(q, context) if lang == "en" and backend.uses_prompt else q
+    for delta in _generate(shown, context, turns, backend, settings, lang):
         parts.append(delta)
         yield delta
     t = lap("generate", t)
@@ -467,6 +473,7 @@ def stream_answer(
         overrule,
         query=query,
         english=english,
+        shown=shown,
     )
     lap("verify", t)
     timings["total"] = round((time.perf_counter() - t_start) * 1000, 1)

@@ -51,6 +51,8 @@ _MONTHS = (
     r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
     r"gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|dicembre"
 )
+#: A month name, for whole-word matching: "March" in "March 15" is a date, not a name.
+MONTH_RE = re.compile(rf"^(?:{_MONTHS})$", re.IGNORECASE)
 _DATE_RE = re.compile(
     rf"\b(1[89]|20)\d\d\b|\b({_MONTHS})\b\.?|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b",
     re.IGNORECASE,

@@ -440,3 +440,37 @@ def build_translate_answer_messages(answer: str, lang: str) -> list[dict[str, st
         {"role": "system", "content": _TRANSLATE_ANSWER_PROMPT.format(language=language)},
         {"role": "user", "content": answer.strip()},
     ]
+
+
+#: A numbered document's name: "Resolution 2616 (2025)", "Directive 2019/790", "Report 16245".
+_NUMBERED_NAME = re.compile(r"\b([A-Z][a-z]+)\s+(?:n[o°.]*\s*)?(\d[\d/.-]*)")
+
+
+def unname_sources(question: str, passages: Sequence[Passage]) -> str:
+    """The question as shown to the model, with the name of the numbered document its
+    sources come from replaced by "the <kind>" (English questions).
+
+    Measured with the local model: "Which peaceful opposition movements does Resolution
+    2616 say are being persecuted?" got "The documents don't say." with the answering
+    sentence as source [1] (titled "Resolution 2616 (2025)"), and the full answer once
+    asked "... does the resolution say ...". Only names the sources' titles or locators
+    carry are replaced; the question itself is unchanged everywhere else (retrieval,
+    verification).
+
+        "When was Resolution 2616 (2025) adopted?" -> "When was the resolution adopted?"
+    """
+    from rag.answer_types import MONTH_RE
+
+    names = {
+        (m.group(1), m.group(2))
+        for p in passages
+        for field in (p.title, p.locator)
+        for m in _NUMBERED_NAME.finditer(field or "")
+        # a document number, not a day or a year ("September 2025", "March 15")
+        if len(m.group(2)) >= 3 and not MONTH_RE.match(m.group(1))
+    }
+    out = question
+    for kind, number in names:
+        pattern = rf"\b{re.escape(kind)}\s+(?:n[o°.]*\s*)?{re.escape(number)}(?:\s*\(\d{{4}}\))?"
+        out = re.sub(pattern, f"the {kind.lower()}", out)
+    return out

@@ -313,3 +313,15 @@ def test_an_english_answer_to_a_french_question_is_translated_and_verified(seed_
     model = Scripted(question_in_english, english, "Le Kazakhstan est observateur [1].")
     kept = answer(q, settings=seed_settings, backend=model)
     assert kept.text == english
+
+
+def test_the_model_reads_the_resolution_not_its_number(seed_settings):
+    # Measured: the local model said "The documents don't say." to "... does Resolution 2616
+    # say ...", with the answering sentence as source [1] titled "Resolution 2616 (2025)".
+    q = "Which peaceful opposition movements does Resolution 2616 say are being persecuted?"
+    model = Scripted("The documents don't say.")
+    a = answer(q, settings=seed_settings, backend=model)
+    asked = model.requests[0].messages[-1]["content"]
+    assert "does the resolution say are being persecuted?" in asked
+    assert "Resolution 2616 say" not in asked
+    assert a.question == q  # the user's question itself is unchanged

@@ -17,6 +17,7 @@ from rag.prompt import (
     build_strict_retry_messages,
     format_passage,
     is_abstention,
+    unname_sources,
 )
 from rag.types import Passage, Turn
 
@@ -259,3 +260,27 @@ def test_strict_retry_names_the_numbers_no_source_has(passages):
     assert "2031" in retry[-1]["content"] and "no source" in retry[-1]["content"]
     plain = build_strict_retry_messages(q, passages[:2], "It was adopted [1].")
     assert "no source" not in plain[-1]["content"]
+
+
+def test_the_sources_own_numbered_name_is_shown_as_the_kind():
+    resolution = Passage(
+        "c",
+        "003.txt",
+        "…",
+        1.0,
+        title="Resolution 2616 (2025)",
+        locator="Resolution 2616 (2025), §5",
+    )
+    article = Passage(
+        "d", "000.txt", "…", 1.0, title="PACE talks on Sept. 30", locator="paragraph 1"
+    )
+    shown = unname_sources(
+        "Which movements does Resolution 2616 (2025) say are persecuted?", [resolution, article]
+    )
+    assert shown == "Which movements does the resolution say are persecuted?"
+    # Another document's number, a date or a question without a name stay as they are.
+    for q in (
+        "Which earlier resolutions does Resolution 1506 recall?",
+        "What happened on Sept. 30 and in September 2025?",
+    ):
+        assert unname_sources(q, [resolution, article]) == q
