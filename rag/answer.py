@@ -217,6 +217,7 @@ def _finalize(
     pool = retrieved or passages
     standalone = query or q
     from rag.citations import verify
+    from rag.evidence import detect_lang
     from rag.prompt import build_strict_retry_messages, is_abstention
 
     if not passages:
@@ -284,36 +285,27 @@ def _finalize(
         if fallback is not None and fallback.citations:
             return _Final(fallback.text, False, fallback.citations, unsupported, pool)
         return _Final(_abstain_text(lang), True, [], unsupported)
-    if backend.uses_prompt and lang != "en":
-        from rag.index import open_index
-        from rag.lexical import lexical_index
-
-        vocab = lexical_index(open_index(settings))
-        translated = _in_language(checked.text, checked.citations, passages, backend, lang, vocab)
+    if backend.uses_prompt and lang != "en" and detect_lang(checked.text) == "en":
+        translated = _in_language(checked, passages, backend, settings, lang)
         if translated is not None:
             return _Final(translated.text, False, translated.citations, unsupported)
     return _Final(checked.text, False, checked.citations, unsupported)
 
 
 def _in_language(
-    text: str,
-    citations: list[Citation],
-    passages: list[Passage],
-    backend: Backend,
-    lang: str,
-    vocab: Any,
+    checked: Any, passages: list[Passage], backend: Backend, settings: Settings, lang: str
 ) -> Any:
-    """A verified answer written in English to a French or Italian question, translated
-    and verified again (None when the answer is already in ``lang``, or when the
-    translation lost a marker, a number or a name: the English answer is kept then)."""
+    """A verified answer the model wrote in English to a French or Italian question,
+    translated and verified again; None when the translation lost a marker, a number or a
+    name (the English answer is kept then)."""
     from rag.citations import verify
     from rag.evidence import detect_lang
-    from rag.lexical import repair_names
+    from rag.index import open_index
+    from rag.lexical import lexical_index, repair_names
     from rag.prompt import build_translate_answer_messages, is_abstention
 
-    if detect_lang(text) != "en":
-        return None
     log.info("the answer is in English, the question in %s: translating it", lang)
+    text = checked.text
     out = backend.complete(
         Request(
             question=text,
@@ -324,10 +316,12 @@ def _in_language(
     if not out or is_abstention(out) or detect_lang(out) != lang:
         return None
     # Names the translation garbled are put back ("La Kazakchanie" -> "La Kazakhstan").
-    out = repair_names(text, out, vocab, keep_known=True)
-    checked = verify(out, passages, lang=lang)
-    same_markers = sorted(c.n for c in checked.citations) == sorted(c.n for c in citations)
-    return checked if same_markers and not checked.unsupported else None
+    out = repair_names(text, out, lexical_index(open_index(settings)), keep_known=True)
+    translated = verify(out, passages, lang=lang)
+    same_markers = sorted(c.n for c in translated.citations) == sorted(
+        c.n for c in checked.citations
+    )
+    return translated if same_markers and not translated.unsupported else None
 
 
 def _invented(reply: str, passages: list[Passage]) -> list[str]:
@@ -335,9 +329,7 @@ def _invented(reply: str, passages: list[Passage]) -> list[str]:
     from rag.citations import strip_markers
     from rag.text import numbers
 
-    known: set[str] = set()
-    for p in passages:
-        known |= numbers(" ".join(str(x or "") for x in (p.text, p.title, p.date, p.locator)))
+    known = numbers(" ".join(f"{p.heading} {p.text}" for p in passages))
     return sorted(numbers(strip_markers(reply)) - known)
 
 

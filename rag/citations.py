@@ -91,9 +91,6 @@ def strip_markers(segment: str) -> str:
     return re.sub(r"\s+([.!?;:,])", r"\1", _MARKER.sub("", segment)).strip()
 
 
-_strip = strip_markers
-
-
 def sentences(text: str) -> list[str]:
     """Split an answer into sentences, keeping each sentence's markers with it.
 
@@ -184,7 +181,7 @@ def support(
     A claim in another language than the passage (``passage_lang``) is checked by its
     numbers and names (``_cross_lingual_support``).
     """
-    claim = _strip(sentence)
+    claim = strip_markers(sentence)
     terms = content_terms(claim, lang)
     if not terms:
         return 0.0, ""
@@ -293,7 +290,7 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
     unsupported: list[str] = []
     cites: dict[int, Citation] = {}
     for sent in sentences(normalize_markers(text)):
-        claim = _strip(sent)
+        claim = strip_markers(sent)
         if not claim or not re.search(r"\w", claim):
             continue  # a reply that is only "[1]" says nothing
         # The model sometimes answers a French question in English: such a sentence is

@@ -360,14 +360,11 @@ def assess(
         cands.extend(_Candidate(i, s, plang) for s in sents)
         windows.extend(" ".join(sents[max(0, j - _WINDOW) : j + 1]) for j in range(len(sents)))
     # A name may be stated once for a whole document: "Kazakistan" is in the resolution's
-    # other paragraphs, not in the one that answers.
-    by_source: dict[str, list[int]] = {}
+    # other paragraphs, not in the one that answers. (Names match exactly: the union of
+    # the passages' exact words is the document's.)
+    source_words: dict[str, set[str]] = {}
     for i, p in enumerate(passages):
-        by_source.setdefault(p.source, []).append(i)
-    source_bags = {
-        src: _Bag(" ".join(f"{passages[i].title} {passages[i].text}" for i in idx), "en")
-        for src, idx in by_source.items()
-    }
+        source_words.setdefault(p.source, set()).update(pbags[i].exact)
     base: dict[str, Any] = {"lang": lang, "answer_type": kind}
     if not cands:
         return EvidenceVerdict(False, [], "no passage text to answer from", **base)
@@ -405,8 +402,8 @@ def assess(
         c.cov_passage = sum(weight[t.key] for t in allterms if pbag.has(t)) / total_all
         c.rare_in_window = any(wbag.has(t) for t in allterms if t.key in rare)
         c.has_focus = any(pbag.has(t) for t in focus)
-        sbag = source_bags[passages[c.index].source]
-        c.missing_names = [t.surface for t in names if not pbag.has(t) and not sbag.has(t)]
+        in_source = source_words[passages[c.index].source]
+        c.missing_names = [t.surface for t in names if t.key not in in_source]
         c.type_ok = satisfies_type(kind, _unasked(c.sentence, asked)) and all(
             bag.has(t) for t in counted
         )
