@@ -15,9 +15,10 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from rag.answer_types import split_compound
 from rag.config import Settings
 from rag.embeddings import get_embedder
 from rag.errors import QuestionError
@@ -325,11 +326,11 @@ def _in_language(
 
 
 def _invented(reply: str, passages: list[Passage]) -> list[str]:
-    """Numbers of the reply that no passage (text, title, date, locator) has."""
+    """Numbers of the reply that no passage has (text, title, locator: ``Passage.label``)."""
     from rag.citations import strip_markers
     from rag.text import numbers
 
-    known = numbers(" ".join(f"{p.heading} {p.text}" for p in passages))
+    known = numbers(" ".join(f"{p.label} {p.text}" for p in passages))
     return sorted(numbers(strip_markers(reply)) - known)
 
 
@@ -396,6 +397,105 @@ def stream_answer(
         )
     settings = settings or Settings.from_env()
     turns = to_turns(history)
+    backend = backend or get_backend(settings)
+    final: Answer | None = None
+    for item in _stream_one(q, turns, settings, backend):
+        if isinstance(item, Answer):
+            final = item
+        else:
+            yield item
+    assert final is not None
+    parts = split_compound(q) if final.abstained or final.unsupported else []
+    if parts:
+        # "Who is X, and how did he ...?": a small model that cannot answer both parts at
+        # once often answers each. Only after an abstention or a sentence that failed
+        # verification: whole questions that are answered stay answered as they were.
+        log.info("compound question not fully answered: answering its %d parts", len(parts))
+        final = _answer_parts(q, parts, final, turns, settings, backend, t_start)
+    yield final
+
+
+def _answer_parts(
+    q: str,
+    parts: list[str],
+    whole: Answer,
+    turns: list[Turn],
+    settings: Settings,
+    backend: Backend,
+    t_start: float,
+) -> Answer:
+    """Answer each part of a compound question (each later part rewritten as a follow-up
+    of the ones before, so "he" is resolved) and join the answers into one, markers
+    renumbered into one passage list: the parts' answers when every part is answered;
+    else ``whole`` (when it answered something) followed by the parts' answers that cite
+    other sentences than it does; ``whole`` unchanged when that adds nothing."""
+    lang = _question_lang(q)
+    history = list(turns)
+    answered: list[Answer] = []
+    unsupported = list(whole.unsupported)
+    for i, part in enumerate(parts):
+        # Later parts are rewritten with the earlier ones as context ("how did he ...?" ->
+        # "how did Zsolt Németh ...?") but answered without them: shown the earlier
+        # answer, the model copied it (measured).
+        standalone = _condense(part, history, backend, settings) if i else part
+        sub: Answer | None = None
+        for item in _stream_one(standalone, list(turns), settings, backend, lang=lang):
+            if isinstance(item, Answer):
+                sub = item
+        assert sub is not None
+        history += [Turn("user", part), Turn("assistant", sub.text)]
+        unsupported += sub.unsupported
+        if not sub.abstained:
+            answered.append(sub)
+    if len(answered) < len(parts) and not whole.abstained:
+        # "PACE said ... March 15 [2]." answered the second part; the first part's answer
+        # ("a referendum in 2027") is added, a repeat of the same sentence is not.
+        quoted = {c.quote for c in whole.citations}
+        answered = [whole] + [a for a in answered if {c.quote for c in a.citations} - quoted]
+    if not answered or answered == [whole]:
+        return whole
+    joined = _join(answered)
+    timings = dict(whole.timings)
+    timings["total"] = round((time.perf_counter() - t_start) * 1000, 1)
+    return replace(joined, question=q, timings=timings, unsupported=unsupported)
+
+
+def _join(answers: list[Answer]) -> Answer:
+    """Several answers as one: texts joined, passages in one list (a chunk compressed to
+    other sentences is another entry), markers and citations renumbered into it."""
+    from rag.citations import renumber
+
+    texts: list[str] = []
+    passages: list[Passage] = []
+    keys: list[tuple[str, str]] = []
+    citations: list[Citation] = []
+    for a in answers:
+        mapping: dict[int, int] = {}
+        for n, p in enumerate(a.passages, 1):
+            if (p.chunk_id, p.text) not in keys:
+                passages.append(p)
+                keys.append((p.chunk_id, p.text))
+            mapping[n] = keys.index((p.chunk_id, p.text)) + 1
+        texts.append(renumber(a.text, mapping))
+        citations += [replace(c, n=mapping.get(c.n, c.n)) for c in a.citations]
+    return replace(
+        answers[0],
+        text=" ".join(texts),
+        abstained=False,
+        citations=citations,
+        passages=passages,
+    )
+
+
+def _stream_one(
+    q: str,
+    turns: list[Turn],
+    settings: Settings,
+    backend: Backend,
+    lang: str | None = None,
+) -> Iterator[str | Answer]:
+    """``stream_answer`` for one question: deltas, then the ``Answer``."""
+    t_start = time.perf_counter()
     timings: dict[str, float] = {}
 
     def lap(stage: str, since: float) -> float:
@@ -405,10 +505,9 @@ def stream_answer(
 
     t = time.perf_counter()
     ensure_index(settings)
-    backend = backend or get_backend(settings)
     t = lap("index", t)
     query = _condense(q, turns, backend, settings)
-    lang = _question_lang(q)
+    lang = lang or _question_lang(q)
     english = _english(query, lang, backend, settings)
     t = lap("condense", t)
     from rag.retrieve import retrieve

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["answer_type", "satisfies_type", "tokens"]
+__all__ = ["answer_type", "date_words", "satisfies_type", "split_compound", "tokens"]
 
 _NUMBER_PATTERNS = {
     "en": r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b",
@@ -51,6 +51,31 @@ _MONTHS = (
     r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
     r"gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|dicembre"
 )
+_MONTH_NAMES = (
+    "January February March April May June July August September October November December",
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+)
+_ISO_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?")
+
+
+def date_words(date: str | None) -> str:
+    """A document's date as the words a question may use for it, month in en/fr/it:
+
+    >>> date_words("2025-11-14")
+    '2025 November novembre novembre'
+    >>> date_words(None)
+    ''
+    """
+    m = _ISO_DATE.match(date or "")
+    if not m:
+        return ""
+    out = [m.group(1)]
+    if m.group(2) and 1 <= int(m.group(2)) <= 12:
+        out += [names.split()[int(m.group(2)) - 1] for names in _MONTH_NAMES]
+    return " ".join(out)
+
+
 #: A month name, for whole-word matching: "March" in "March 15" is a date, not a name.
 MONTH_RE = re.compile(rf"^(?:{_MONTHS})$", re.IGNORECASE)
 _DATE_RE = re.compile(
@@ -125,3 +150,31 @@ def _has_person_name(sentence: str) -> bool:
             return True
         run = []
     return False
+
+
+# A question word that starts a second question: "..., and how did he ...?"
+_WH = (
+    r"who|whom|whose|what|which|when|where|why|how|"
+    r"qui|que|quel|quelle|quels|quelles|quand|où|comment|pourquoi|combien|"
+    r"chi|che|cosa|quale|quali|quando|dove|come|perché|quanti|quante|quanto"
+)
+_PREPOSITION = r"(?:(?:on|in|at|for|from|to|by|à|en|de|dans|pour|par|in|a|da|di|per|su)\s+)?"
+_SECOND_QUESTION = re.compile(rf",?\s+(?:and|et|e)\s+(?={_PREPOSITION}(?:{_WH})\b)", re.IGNORECASE)
+#: Each part of a compound question must be a question of its own, not "When and where".
+_MIN_PART_WORDS = 3
+
+
+def split_compound(question: str) -> list[str]:
+    """The questions a compound question asks, in order; [] when it asks one.
+
+    >>> split_compound("Who is Zsolt Németh, and how did he characterise the reforms?")
+    ['Who is Zsolt Németh?', 'How did he characterise the reforms?']
+    >>> split_compound("When and where was the joint statement issued?")
+    []
+    """
+    parts = [p.strip(" ,") for p in _SECOND_QUESTION.split(question.strip())]
+    if len(parts) < 2 or any(len(p.split()) < _MIN_PART_WORDS for p in parts):
+        return []
+    m = re.search(r"\s*[?？]$", question.strip())
+    end = m[0] if m else "?"  # French writes " ?"
+    return [p[0].upper() + p[1:] + ("" if p[-1] in "?？" else end) for p in parts]

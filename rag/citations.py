@@ -3,9 +3,10 @@ passage it cites, or it is re-pointed to the passage that does support it, or re
 
 Support score (documented, deterministic): the share of the sentence's content terms
 (stemmed, stop words removed; see ``rag.text.content_terms``) that occur in the passage,
-and 0 when the sentence states a number that is neither in the passage's heading nor in
-the passage sentence that shares most of its words (or a runner-up sharing at least half
-as many). Numbers are what small models invent most, and a "20" elsewhere in the passage
+and 0 when the sentence states a number that is neither in the passage's label (title,
+year and locator, not the day of the document's date: see ``Passage.label``) nor in the
+passage sentence that shares most of its words (or a runner-up sharing at least half as
+many). Numbers are what small models invent most, and a "20" elsewhere in the passage
 is no support for "refused 20 times".
 A sentence is supported when the score is >= ``THRESHOLD``.
 
@@ -25,7 +26,15 @@ from dataclasses import dataclass, field
 from rag.text import content_terms, fold, numbers, stopwords
 from rag.types import Citation, Passage
 
-__all__ = ["THRESHOLD", "Verified", "normalize_markers", "sentences", "support", "verify"]
+__all__ = [
+    "THRESHOLD",
+    "Verified",
+    "normalize_markers",
+    "renumber",
+    "sentences",
+    "support",
+    "verify",
+]
 
 THRESHOLD = 0.5
 
@@ -84,6 +93,16 @@ def normalize_markers(text: str) -> str:
 
 def _ns(segment: str) -> list[int]:
     return [int(n) for m in _MARKER.finditer(segment) for n in re.split(r"\s*[,;]\s*", m[1])]
+
+
+def renumber(text: str, mapping: dict[int, int]) -> str:
+    """Point markers at new passage numbers: renumber("In May [1, 2].", {1: 3, 2: 4})
+    -> "In May [3, 4]."; numbers missing from ``mapping`` are kept."""
+
+    def one(m: re.Match[str]) -> str:
+        return "[" + ", ".join(str(mapping.get(n, n)) for n in _ns(m[0])) + "]"
+
+    return _MARKER.sub(one, text)
 
 
 def strip_markers(segment: str) -> str:
@@ -176,8 +195,9 @@ def support(
     """Support score of ``sentence`` by ``passage`` and the passage sentence that best
     matches it (the quote). See the module docstring for the definition.
 
-    ``heading`` is what the model saw around the passage text (title, date, locator):
-    "Resolution 2616 (2025)" or the article's year are facts of the source too.
+    ``heading`` is what the model saw around the passage text (its title, year and
+    locator, ``Passage.label``): "Resolution 2616 (2025)" is a fact of the
+    source too.
     A claim in another language than the passage (``passage_lang``) is checked by its
     numbers and names (``_cross_lingual_support``).
     """
@@ -268,12 +288,13 @@ def _complete(
 
 
 def _support(claim: str, p: Passage, lang: str) -> tuple[float, str]:
-    return support(claim, p.text, lang, p.heading, p.lang or None)
+    return support(claim, p.text, lang, p.label, p.lang or None)
 
 
 def _joint_support(claim: str, ps: Sequence[Passage], lang: str) -> float:
-    """Support of ``claim`` by several passages read together, headings included."""
-    return support(claim, "\n".join(p.text for p in ps), lang, " ".join(p.heading for p in ps))[0]
+    """Support of ``claim`` by several passages read together, titles and locators
+    included."""
+    return support(claim, "\n".join(p.text for p in ps), lang, " ".join(p.label for p in ps))[0]
 
 
 def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verified:

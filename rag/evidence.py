@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from rag.answer_types import COUNTED_RE, QUANTITY_NOUNS, TOKEN_RE, answer_type, satisfies_type
+from rag.answer_types import (
+    COUNTED_RE,
+    QUANTITY_NOUNS,
+    TOKEN_RE,
+    answer_type,
+    date_words,
+    satisfies_type,
+)
 from rag.answer_types import tokens as _tokens
 from rag.text import stemmer as _stemmer
 
@@ -354,8 +361,9 @@ def assess(
     windows: list[str] = []  # each sentence with the ones before it in its passage
     for i, p in enumerate(passages):
         plang = p.lang if p.lang in LANGS else "en"
-        # Title and locator count: "Resolution 2616" is in the locator, not the text.
-        pbags[i] = _Bag(f"{p.title} {p.locator} {p.text}", plang)
+        # Title, date and locator count: "Resolution 2616" is in the locator, not the
+        # text, and "in November 2025" is the date of the article it asks about.
+        pbags[i] = _Bag(f"{p.title} {date_words(p.date)} {p.locator} {p.text}", plang)
         sents = sentences_of(p.text, plang)
         cands.extend(_Candidate(i, s, plang) for s in sents)
         windows.extend(" ".join(sents[max(0, j - _WINDOW) : j + 1]) for j in range(len(sents)))

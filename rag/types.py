@@ -99,6 +99,16 @@ class Passage:
         """What the prompt shows around the text: title, date and locator, space-joined."""
         return " ".join(x for x in (self.title, self.date or "", self.locator) if x)
 
+    @property
+    def label(self) -> str:
+        """Title, the date's year and locator: what supports a claim's numbers besides
+        the text. A small model writes an article's date as the date of the event it
+        reports ("the referendum would be held on November 14", from an article dated
+        2025-11-14 that says "in 2027"), so the day is no support; the year is, since
+        answers restate a question's "in November 2025"."""
+        year = (self.date or "")[:4]
+        return " ".join(x for x in (self.title, year if year.isdigit() else "", self.locator) if x)
+
 
 @dataclass(frozen=True)
 class Citation:

@@ -325,3 +325,103 @@ def test_the_model_reads_the_resolution_not_its_number(seed_settings):
     assert "does the resolution say are being persecuted?" in asked
     assert "Resolution 2616 say" not in asked
     assert a.question == q  # the user's question itself is unchanged
+
+
+def _cite(phrase: str, sentence: str):  # type: ignore[no-untyped-def]
+    """A scripted reply citing the passage that holds ``phrase`` (the numbering is
+    retrieval's, not known in advance)."""
+
+    def reply(request: Request) -> str:
+        n = next(i for i, p in enumerate(request.passages, 1) if phrase in p.text)
+        return f"{sentence} [{n}].".replace(". ", f" [{n}]. ")
+
+    return reply
+
+
+def _cite_each(*pairs: tuple[str, str]):  # type: ignore[no-untyped-def]
+    """Several sentences, each citing the passage that holds its phrase."""
+
+    def reply(request: Request) -> str:
+        return " ".join(_cite(phrase, sentence)(request) for phrase, sentence in pairs)
+
+    return reply
+
+
+class Replies(Scripted):
+    """Like ``Scripted``; a reply may be a function of the request."""
+
+    def stream(self, request: Request) -> Iterator[str]:
+        self.requests.append(request)
+        reply = self.replies.pop(0) if self.replies else "[1]"
+        text = reply(request) if callable(reply) else reply
+        for i in range(0, len(text), 7):
+            yield text[i : i + 7]
+
+
+def test_a_compound_question_answered_in_part_is_answered_part_by_part(seed_settings):
+    q = "Who is Zsolt Németh, and how did he characterise Kazakhstan's reforms?"
+    model = Replies(
+        # The whole question: the second sentence invents a number, so it is removed.
+        _cite(
+            "rapporteur on Kazakhstan Zsolt",
+            "Zsolt Németh is the PACE rapporteur on Kazakhstan. "
+            "He said the reforms were 45 percent done",
+        ),
+        _cite(
+            "rapporteur on Kazakhstan Zsolt", "Zsolt Németh is the PACE rapporteur on Kazakhstan"
+        ),
+        "How did Zsolt Németh characterise Kazakhstan's reforms?",  # the follow-up rewrite
+        _cite("not cosmetic", "Németh said these are not cosmetic changes but real examples"),
+    )
+    a = answer(q, settings=seed_settings, backend=model)
+    assert not a.abstained
+    assert "rapporteur" in a.text and "not cosmetic" in a.text and "45" not in a.text
+    # One passage list: each marker points at the passage its citation quotes.
+    assert len(a.citations) == 2
+    for c in a.citations:
+        assert f"[{c.n}]" in a.text and a.passages[c.n - 1].chunk_id == c.chunk_id
+        assert c.quote in a.passages[c.n - 1].text
+    # The second part was asked as a standalone question, without the first answer.
+    last = model.requests[-1]
+    assert "Zsolt Németh characterise" in last.question and len(last.messages) == 2
+
+
+def test_an_answered_compound_question_is_not_split(seed_settings):
+    q = "Who is Zsolt Németh, and how did he characterise Kazakhstan's reforms?"
+    model = Replies(
+        _cite(
+            "not cosmetic",
+            "Németh, the PACE rapporteur on Kazakhstan, said these are not cosmetic changes",
+        )
+    )
+    a = answer(q, settings=seed_settings, backend=model)
+    assert not a.abstained and "not cosmetic" in a.text
+    assert len(model.requests) == 1
+
+
+def test_a_part_the_whole_answer_missed_is_added_to_it(seed_settings):
+    # Measured on the local model: the whole answer got the second part right and the
+    # first wrong (the article's date as the referendum's); the first part alone was
+    # answered. Answered and verified parts make one answer, in one passage list.
+    q = (
+        "In November 2025, when did Ashimbayev say the referendum on a unicameral Parliament "
+        "would be held, and on what date did PACE later say the constitutional referendum "
+        "took place?"
+    )
+    model = Replies(
+        _cite_each(
+            ("referendum in 2027", "Ashimbayev said the referendum would be held on November 14"),
+            (
+                "15 March 2026",
+                "PACE said the constitutional referendum took place on 15 March 2026",
+            ),
+        ),
+        _cite("referendum in 2027", "Ashimbayev said the referendum would be held in 2027"),
+        "On what date did PACE later say the constitutional referendum took place?",
+        "The documents don't say.",
+    )
+    a = answer(q, settings=seed_settings, backend=model)
+    assert "2027" in a.text and "15 March 2026" in a.text and "November 14" not in a.text
+    assert {a.passages[c.n - 1].source[:3] for c in a.citations} == {"001", "002"}
+    for c in a.citations:
+        assert f"[{c.n}]" in a.text and c.quote in a.passages[c.n - 1].text

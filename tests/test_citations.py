@@ -137,6 +137,26 @@ def test_title_and_date_count_as_what_the_source_says():
     assert verify("The session took place on January 23, 2024 [2].", p).unsupported
 
 
+def test_the_day_of_an_articles_date_supports_no_claim():
+    # Measured: from an article dated 2025-11-14 saying "a referendum in 2027", the local
+    # model wrote "the referendum would be held on November 14 [1]", and the date in the
+    # source's heading made it pass. The year still counts ("In November 2025, ...").
+    p = [
+        Passage(
+            "c1",
+            "n.txt",
+            "The final decision on this matter will be made at a nationwide referendum "
+            "in 2027, Ashimbayev said.",
+            1,
+            date="2025-11-14",
+        )
+    ]
+    wrong = verify("Ashimbayev said the referendum would be held on November 14 [1].", p)
+    assert wrong.unsupported and not wrong.citations
+    right = verify("In November 2025, Ashimbayev said the referendum would be in 2027 [1].", p)
+    assert not right.unsupported and [c.n for c in right.citations] == [1]
+
+
 def test_a_sentence_citing_two_sources_may_be_supported_by_both_together():
     p = [
         Passage("c1", "a.txt", "Maulen Ashimbayev chairs the Senate of Kazakhstan.", 1),

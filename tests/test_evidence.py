@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from rag.answer_types import split_compound
 from rag.config import Settings
 from rag.embeddings import get_embedder
 from rag.evidence import (
@@ -38,6 +39,13 @@ ANSWERABLE = [
     ),
     ("Who is the Minister of Justice of Kazakhstan?", "Yerlan Sarsembayev", "004"),
     ("When was the constitutional referendum held?", "15 March 2026", "001"),
+    # "In November 2025" is the article's date (2025-11-14), not in its text.
+    (
+        "In November 2025, when did Ashimbayev say the referendum on a unicameral "
+        "Parliament would be held?",
+        "2027",
+        "002",
+    ),
     ("Combien de prisonniers politiques l'Assemblée demande-t-elle de libérer ?", "39", "003"),
     ("Quanti prigionieri politici chiede di liberare l'Assemblea?", "39", "003"),
     ("En quelle année le Kazakhstan a-t-il aboli la peine de mort ?", "2022", "003"),
@@ -238,3 +246,36 @@ def test_similarity_alone_cannot_separate_them(retrieved) -> None:  # type: igno
     yes = [assess(q, retrieved(q), embedder=emb).details["top_cosine"] for q, _, _ in ANSWERABLE]
     no = [assess(q, retrieved(q), embedder=emb).details["top_cosine"] for q in UNANSWERABLE]
     assert max(no) > min(yes)
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "Who is Zsolt Németh, and how did he characterise Kazakhstan's reforms?",
+            ["Who is Zsolt Németh?", "How did he characterise Kazakhstan's reforms?"],
+        ),
+        (
+            "In November 2025, when did Ashimbayev say the referendum would be held, and on "
+            "what date did PACE later say the constitutional referendum took place?",
+            [
+                "In November 2025, when did Ashimbayev say the referendum would be held?",
+                "On what date did PACE later say the constitutional referendum took place?",
+            ],
+        ),
+        (
+            "Chi è l'autore dell'articolo e quale carica ricopre?",
+            ["Chi è l'autore dell'articolo?", "Quale carica ricopre?"],
+        ),
+        (
+            "Qui a signé la déclaration et quand a-t-elle été publiée ?",
+            ["Qui a signé la déclaration ?", "Quand a-t-elle été publiée ?"],
+        ),
+        # One question: "When and where", "and" inside a part, no second question word.
+        ("When and where was the joint statement issued?", []),
+        ("Who signed the statement for Kazakhstan and PACE?", []),
+        ("Which resolutions on Kazakhstan and Europe does it recall?", []),
+    ],
+)
+def test_compound_questions_are_split_into_their_questions(question: str, parts: list[str]) -> None:
+    assert split_compound(question) == parts
