@@ -411,7 +411,11 @@ def stream_answer(
         # once often answers each. Only after an abstention or a sentence that failed
         # verification: whole questions that are answered stay answered as they were.
         log.info("compound question not fully answered: answering its %d parts", len(parts))
-        final = _answer_parts(q, parts, final, turns, settings, backend, t_start)
+        for item in _answer_parts(q, parts, final, turns, settings, backend, t_start):
+            if isinstance(item, Answer):
+                final = item
+            else:
+                yield item  # the parts' answers stream on after the first attempt's
     yield final
 
 
@@ -423,12 +427,13 @@ def _answer_parts(
     settings: Settings,
     backend: Backend,
     t_start: float,
-) -> Answer:
+) -> Iterator[str | Answer]:
     """Answer each part of a compound question (each later part rewritten as a follow-up
     of the ones before, so "he" is resolved) and join the answers into one, markers
     renumbered into one passage list: the parts' answers when every part is answered;
     else ``whole`` (when it answered something) followed by the parts' answers that cite
-    other sentences than it does; ``whole`` unchanged when that adds nothing."""
+    other sentences than it does; ``whole`` unchanged when that adds nothing. Yields
+    each part's deltas (after a blank line), then the joined ``Answer``."""
     lang = _question_lang(q)
     history = list(turns)
     answered: list[Answer] = []
@@ -439,9 +444,12 @@ def _answer_parts(
         # answer, the model copied it (measured).
         standalone = _condense(part, history, backend, settings) if i else part
         sub: Answer | None = None
+        yield "\n\n"
         for item in _stream_one(standalone, list(turns), settings, backend, lang=lang):
             if isinstance(item, Answer):
                 sub = item
+            else:
+                yield item
         assert sub is not None
         history += [Turn("user", part), Turn("assistant", sub.text)]
         unsupported += sub.unsupported
@@ -453,11 +461,12 @@ def _answer_parts(
         quoted = {c.quote for c in whole.citations}
         answered = [whole] + [a for a in answered if {c.quote for c in a.citations} - quoted]
     if not answered or answered == [whole]:
-        return whole
+        yield whole
+        return
     joined = _join(answered)
     timings = dict(whole.timings)
     timings["total"] = round((time.perf_counter() - t_start) * 1000, 1)
-    return replace(joined, question=q, timings=timings, unsupported=unsupported)
+    yield replace(joined, question=q, timings=timings, unsupported=unsupported)
 
 
 def _join(answers: list[Answer]) -> Answer:

@@ -373,7 +373,11 @@ def test_a_compound_question_answered_in_part_is_answered_part_by_part(seed_sett
         "How did Zsolt Németh characterise Kazakhstan's reforms?",  # the follow-up rewrite
         _cite("not cosmetic", "Németh said these are not cosmetic changes but real examples"),
     )
-    a = answer(q, settings=seed_settings, backend=model)
+    items = list(stream_answer(q, settings=seed_settings, backend=model))
+    a = items[-1]
+    assert isinstance(a, Answer) and not any(isinstance(i, Answer) for i in items[:-1])
+    # The parts' answers stream on after the first attempt's.
+    assert "not cosmetic" in "".join(i for i in items[:-1] if isinstance(i, str))
     assert not a.abstained
     assert "rapporteur" in a.text and "not cosmetic" in a.text and "45" not in a.text
     # One passage list: each marker points at the passage its citation quotes.

@@ -1,0 +1,127 @@
+"""The model's ceiling: how well the LLM answers when it is given the right passages.
+
+For every answerable, single-turn question of ``eval/qa.jsonl``, the prompt holds only
+the indexed chunks that contain the question's evidence quotes (at most 3, full text, in
+the real prompt of ``rag.prompt.build_messages``): no retrieval, no gate, no compression,
+no retry, no fallback. The reply is scored with the eval's fact matching, raw and after
+citation verification (``rag.citations.verify``). Compare with ``correct`` of the full
+pipeline (``eval/results/<backend>.json``): what retrieval and the mechanisms around the
+model cannot exceed only if the model itself is the limit.
+
+    python -m bench.ceiling                      # local model, writes bench/results/ceiling.json
+    python -m bench.ceiling --limit 10 --name smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+MAX_PASSAGES = 3
+
+
+def run(settings: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Ask the backend each question over its gold chunks; return per-question rows and
+    totals (overall and per language)."""
+    from rag.citations import verify
+    from rag.eval_metrics import contains, fact_matches
+    from rag.index import open_index
+    from rag.llm.base import Request, get_backend
+    from rag.prompt import build_messages, is_abstention
+
+    backend = get_backend(settings)
+    chunks = open_index(settings).all_passages()
+    rows = []
+    for item in questions:
+        gold = [p for p in chunks if any(contains(p.text, e) for e in item["evidence"])]
+        if not gold:
+            rows.append({"id": item["id"], "lang": item["lang"], "skipped": "no gold chunk"})
+            continue
+        passages = gold[:MAX_PASSAGES]
+        start = time.perf_counter()
+        reply = backend.complete(
+            Request(
+                question=item["question"],
+                passages=passages,
+                messages=build_messages(item["question"], passages, lang=item["lang"]),
+                max_tokens=settings.max_answer_tokens,
+                temperature=settings.temperature,
+            )
+        )
+        checked = verify(reply, passages, lang=item["lang"])
+        rows.append(
+            {
+                "id": item["id"],
+                "lang": item["lang"],
+                "passages": len(passages),
+                "reply": reply,
+                "abstained": is_abstention(reply),
+                "raw_correct": all(fact_matches(reply, item["facts"])),
+                "verified_correct": bool(checked.citations)
+                and all(fact_matches(checked.text, item["facts"])),
+                "seconds": round(time.perf_counter() - start, 2),
+            }
+        )
+
+    def totals(rs: list[dict[str, Any]]) -> dict[str, Any]:
+        done = [r for r in rs if "reply" in r]
+        n = len(done) or 1
+        return {
+            "questions": len(done),
+            "raw_correct": round(sum(r["raw_correct"] for r in done) / n, 3),
+            "verified_correct": round(sum(r["verified_correct"] for r in done) / n, 3),
+            "abstained": sum(r["abstained"] for r in done),
+        }
+
+    langs = sorted({r["lang"] for r in rows})
+    return {
+        "backend": backend.name,
+        "totals": totals(rows),
+        "by_lang": {lang: totals([r for r in rows if r["lang"] == lang]) for lang in langs},
+        "questions": rows,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.ceiling")
+    p.add_argument("--dataset", default=str(ROOT / "eval" / "qa.jsonl"))
+    p.add_argument("--limit", type=int, default=0, help="first N questions only")
+    p.add_argument("--name", default="ceiling")
+    args = p.parse_args(argv)
+
+    from rag.answer import ensure_index
+    from rag.config import Settings
+
+    settings = Settings.from_env()
+    if settings.llm_backend in ("auto", "extractive"):  # the ceiling of an LLM
+        settings = replace(settings, llm_backend="llamacpp")
+    ensure_index(settings)
+    items = [json.loads(line) for line in Path(args.dataset).read_text().splitlines() if line]
+    items = [q for q in items if q["answerable"] and not q.get("history")]
+    if args.limit:
+        items = items[: args.limit]
+    result = run(settings, items)
+    result["created"] = time.strftime("%Y-%m-%d %H:%M")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{args.name}.json"
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    t = result["totals"]
+    print(f"backend {result['backend']}: {t['questions']} questions over their gold chunks")
+    print(f"  raw correct       {t['raw_correct']:.3f}")
+    print(f"  verified correct  {t['verified_correct']:.3f}")
+    print(f"  abstained         {t['abstained']}")
+    for lang, lt in result["by_lang"].items():
+        print(f"  {lang}: raw {lt['raw_correct']:.3f}, verified {lt['verified_correct']:.3f}")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
