@@ -217,7 +217,7 @@ def _finalize(
     """
     pool = retrieved or passages
     standalone = query or q
-    from rag.citations import verify
+    from rag.citations import drop_uncited_years, verify
     from rag.evidence import detect_lang
     from rag.prompt import build_strict_retry_messages, is_abstention
 
@@ -230,6 +230,11 @@ def _finalize(
             if checked and checked.citations:
                 return _Final(checked.text, False, checked.citations, [], pool)
         return _Final(_abstain_text(lang), True, [], [])
+    # "in Geneva on January 23, 2025 [1]" where the source says "January 23 this year":
+    # the model completed the date with a year its source lacks. Without the year the
+    # sentence is the source's; with it, verification drops the whole sentence, and the
+    # retry that is told so answered "don't say" (measured).
+    raw = drop_uncited_years(raw, passages)
     checked = verify(raw, passages, lang=lang)
     unsupported = list(checked.unsupported)
     if not checked.citations and backend.uses_prompt:

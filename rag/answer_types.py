@@ -15,7 +15,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["answer_type", "date_words", "satisfies_type", "split_compound", "tokens"]
+__all__ = [
+    "answer_type",
+    "date_words",
+    "drop_years",
+    "satisfies_type",
+    "split_compound",
+    "tokens",
+]
 
 _NUMBER_PATTERNS = {
     "en": r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b",
@@ -78,6 +85,25 @@ def date_words(date: str | None) -> str:
 
 #: A month name, for whole-word matching: "March" in "March 15" is a date, not a name.
 MONTH_RE = re.compile(rf"^(?:{_MONTHS})$", re.IGNORECASE)
+#: A day and month followed by a year: "January 23, 2025", "23 janvier 2025".
+_DAY_MONTH_YEAR = re.compile(
+    rf"(\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?|\b\d{{1,2}}(?:st|nd|rd|th|er)?\s+"
+    rf"(?:{_MONTHS})\b\.?)(,?\s+(?:of\s+)?((?:1[89]|20)\d\d))\b",
+    re.IGNORECASE,
+)
+
+
+def drop_years(text: str, years: set[str]) -> str:
+    """``text`` without the given years where they complete a day and month:
+
+    >>> drop_years("It took place on January 23, 2025 [1].", {"2025"})
+    'It took place on January 23 [1].'
+    >>> drop_years("It took place on 23 January 2025, in 2025.", {"2025"})
+    'It took place on 23 January, in 2025.'
+    """
+    return _DAY_MONTH_YEAR.sub(lambda m: m[1] if m[3] in years else m[0], text)
+
+
 _DATE_RE = re.compile(
     rf"\b(1[89]|20)\d\d\b|\b({_MONTHS})\b\.?|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b",
     re.IGNORECASE,

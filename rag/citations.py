@@ -23,12 +23,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from rag.answer_types import drop_years
 from rag.text import content_terms, fold, numbers, stopwords
 from rag.types import Citation, Passage
 
 __all__ = [
     "THRESHOLD",
     "Verified",
+    "drop_uncited_years",
     "normalize_markers",
     "renumber",
     "sentences",
@@ -103,6 +105,22 @@ def renumber(text: str, mapping: dict[int, int]) -> str:
         return "[" + ", ".join(str(mapping.get(n, n)) for n in _ns(m[0])) + "]"
 
     return _MARKER.sub(one, text)
+
+
+def drop_uncited_years(text: str, passages: Sequence[Passage]) -> str:
+    """Remove a year that completes a day and month ("January 23, 2025") from each
+    sentence whose cited passages (text and label) do not state that year: "January 23
+    this year" in the source becomes "January 23" in the answer, not a dropped sentence.
+    Other numbers are left to verification."""
+    for sentence in sentences(text):
+        cited = [passages[n - 1] for n in _ns(sentence) if 1 <= n <= len(passages)]
+        if not cited:
+            continue
+        known = numbers(" ".join(f"{p.label} {p.text}" for p in cited))
+        years = {n for n in numbers(strip_markers(sentence)) if len(n) == 4} - known
+        if years:
+            text = text.replace(sentence, drop_years(sentence, years), 1)
+    return text
 
 
 def strip_markers(segment: str) -> str:

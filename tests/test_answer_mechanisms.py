@@ -429,3 +429,17 @@ def test_a_part_the_whole_answer_missed_is_added_to_it(seed_settings):
     assert {a.passages[c.n - 1].source[:3] for c in a.citations} == {"001", "002"}
     for c in a.citations:
         assert f"[{c.n}]" in a.text and c.quote in a.passages[c.n - 1].text
+
+
+def test_a_year_added_to_the_sources_date_is_dropped_not_the_sentence(seed_settings):
+    # Measured: the local model wrote "in Geneva on January 23, 2025 [1]" where the source
+    # says "January 23 this year"; verification dropped the sentence and the retry, told
+    # that 2025 is in no source, answered "The documents don't say."
+    q = "Where and when did the 48th session of the UPR Working Group take place?"
+    model = Replies(
+        _cite("January 23 this year", "The session took place in Geneva on January 23, 2025"),
+        "The documents don't say.",
+    )
+    a = answer(q, settings=seed_settings, backend=model)
+    assert not a.abstained and "Geneva on January 23 [" in a.text and "2025" not in a.text
+    assert len(model.requests) == 1  # no retry was needed
