@@ -231,8 +231,13 @@ def _question_table(result: dict[str, Any]) -> str:
             for c in q.get("citations", [])
         )
         abst = v.get("abstention", "")
-        answer = _esc(q.get("answer", "")) + (
-            f"<br><b>error:</b> {_esc(q['error'])}" if q.get("error") else ""
+        answer = (
+            _esc(q.get("answer", ""))
+            + "".join(
+                f'<br><span class="small"><b>removed:</b> {_esc(u)}</span>'
+                for u in q.get("unsupported", [])
+            )
+            + (f"<br><b>error:</b> {_esc(q['error'])}" if q.get("error") else "")
         )
         rows.append(
             f"<tr id='{_esc(result.get('backend'))}-{_esc(q['id'])}'><td>{_esc(q['id'])}</td>"

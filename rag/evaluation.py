@@ -253,6 +253,8 @@ def score_item(
         "follow_up": bool(item.history),
         "answer": answer.text,
         "abstained": answer.abstained,
+        # Sentences verification removed: what the model said that no source supports.
+        "unsupported": list(answer.unsupported),
         "backend": answer.backend,
         "citations": [
             {"n": c.n, "source": c.source, "locator": c.locator, "quote": c.quote}

@@ -298,6 +298,7 @@ def fake_answers() -> dict[str, Answer]:
             passages=[passage(P_OTHER, "002_x.txt", 1)],
             timings={"retrieve": 30.0, "total": 30.0},
             backend="fake",
+            unsupported=["Kazakhstan had 20 million inhabitants."],
         ),
     }
 
@@ -308,6 +309,17 @@ def test_score_item_abstained_answer_has_no_citation_metrics():
     assert v["correct"] is True and v["abstention"] == "correct abstention"
     assert v["citation_recall"] is None and v["citation_precision"] is None
     assert v["hit"] is None and v["token_f1"] is None
+
+
+def test_score_item_records_what_verification_removed():
+    answer = Answer(
+        question="q",
+        text="The documents don't say.",
+        abstained=True,
+        unsupported=["The session took place on January 23, 2025."],
+    )
+    rec = score_item(ITEMS[2], answer, k=5)
+    assert rec["unsupported"] == ["The session took place on January 23, 2025."]
 
 
 def test_score_item_without_passages():
@@ -477,6 +489,7 @@ def test_write_json_load_result_and_html_report(tmp_path):
     assert "The Assembly wants 39 political prisoners released [2]." in page
     assert "La peine de mort a été abolie en 2021 [1]." in page
     assert "correct abstention" in page and "[2] 003_8055ac30947230f7.txt §5" in page
+    assert "<b>removed:</b> Kazakhstan had 20 million inhabitants." in page
     assert page.count("<svg") == 3  # metric bars + one latency histogram per backend
     assert "other&lt;b&gt;" in page and "other<b>" not in page
     with pytest.raises(ConfigError):
