@@ -305,6 +305,16 @@ def _complete(
     return sorted([*good, best])
 
 
+def _joint_quote(claim: str, p: Passage, lang: str) -> str:
+    """What to quote for a source that supports ``claim`` only together with another:
+    its sentence sharing most words with the claim, or, when none does, its label
+    ("Risoluzione 2616 (2025), §4" gave the "n. 2616" of the claim)."""
+    terms = content_terms(claim, lang)
+    parts = sentences(p.text) or [p.text]
+    best = max(parts, key=lambda s: len(terms & content_terms(s, lang)))
+    return best if terms & content_terms(best, lang) else (p.label or p.text[:300])
+
+
 def _support(claim: str, p: Passage, lang: str) -> tuple[float, str]:
     return support(claim, p.text, lang, p.label, p.lang or None)
 
@@ -366,7 +376,7 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
                     n=n,
                     source=p.source,
                     chunk_id=p.chunk_id,
-                    quote=scored[n][1],
+                    quote=scored[n][1] or _joint_quote(claim, p, clang),
                     locator=p.locator,
                     title=p.title,
                 )

@@ -342,3 +342,23 @@ def test_a_year_the_cited_source_lacks_is_dropped_from_a_date():
     assert drop_uncited_years("Geneva hosted 2025 delegates [1].", p) == (
         "Geneva hosted 2025 delegates [1]."
     )
+
+
+def test_a_source_that_supports_a_claim_only_by_its_label_is_quoted_by_its_label():
+    # Measured (q064): "[1][2]" where [2] only contributed "2616" from its locator; its
+    # citation had an empty quote, which the UI showed as an empty span.
+    p = [
+        Passage("c1", "r.txt", "Trasmessa il 7 ottobre 2025", 1, lang="it", locator="§0"),
+        Passage(
+            "c2",
+            "r.txt",
+            "L'Assemblea elogia il Kazakistan per l'abolizione della pena di morte.",
+            1,
+            lang="it",
+            locator="Risoluzione 2616 (2025), §4",
+        ),
+    ]
+    v = verify("La risoluzione n. 2616 è stata trasmessa il 7 ottobre 2025 [1][2].", p, lang="it")
+    assert [c.n for c in v.citations] == [1, 2] and not v.unsupported
+    assert v.citations[0].quote == "Trasmessa il 7 ottobre 2025"
+    assert v.citations[1].quote == "Risoluzione 2616 (2025), §4"
