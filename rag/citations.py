@@ -307,12 +307,13 @@ def _complete(
 
 def _joint_quote(claim: str, p: Passage, lang: str) -> str:
     """What to quote for a source that supports ``claim`` only together with another:
-    its sentence sharing most words with the claim, or, when none does, its label
-    ("Risoluzione 2616 (2025), §4" gave the "n. 2616" of the claim)."""
+    its sentence sharing most words with the claim (two at least: one shared word is
+    chance), or else its label ("Risoluzione 2616 (2025), §4" gave the "n. 2616" of the
+    claim)."""
     terms = content_terms(claim, lang)
     parts = sentences(p.text) or [p.text]
     best = max(parts, key=lambda s: len(terms & content_terms(s, lang)))
-    return best if terms & content_terms(best, lang) else (p.label or p.text[:300])
+    return best if len(terms & content_terms(best, lang)) >= 2 else (p.label or p.text[:300])
 
 
 def _support(claim: str, p: Passage, lang: str) -> tuple[float, str]:

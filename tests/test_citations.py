@@ -352,7 +352,9 @@ def test_a_source_that_supports_a_claim_only_by_its_label_is_quoted_by_its_label
         Passage(
             "c2",
             "r.txt",
-            "L'Assemblea elogia il Kazakistan per l'abolizione della pena di morte.",
+            # One word in common with the claim ("risoluzione") is no quote.
+            "L'Assemblea elogia il Kazakistan per l'abolizione della pena di morte nella "
+            "risoluzione.",
             1,
             lang="it",
             locator="Risoluzione 2616 (2025), §4",
