@@ -471,7 +471,7 @@ def _answer_parts(
     joined = _join(answered)
     timings = dict(whole.timings)
     timings["total"] = round((time.perf_counter() - t_start) * 1000, 1)
-    yield replace(joined, question=q, timings=timings, unsupported=unsupported)
+    yield replace(joined, question=q, query=whole.query, timings=timings, unsupported=unsupported)
 
 
 def _join(answers: list[Answer]) -> Answer:
@@ -482,7 +482,7 @@ def _join(answers: list[Answer]) -> Answer:
     texts: list[str] = []
     passages: list[Passage] = []
     keys: list[tuple[str, str]] = []
-    citations: list[Citation] = []
+    citations: dict[int, Citation] = {}  # one per passage, as verify() gives them
     for a in answers:
         mapping: dict[int, int] = {}
         for n, p in enumerate(a.passages, 1):
@@ -491,12 +491,13 @@ def _join(answers: list[Answer]) -> Answer:
                 keys.append((p.chunk_id, p.text))
             mapping[n] = keys.index((p.chunk_id, p.text)) + 1
         texts.append(renumber(a.text, mapping))
-        citations += [replace(c, n=mapping.get(c.n, c.n)) for c in a.citations]
+        for c in a.citations:
+            citations.setdefault(mapping.get(c.n, c.n), replace(c, n=mapping.get(c.n, c.n)))
     return replace(
         answers[0],
         text=" ".join(texts),
         abstained=False,
-        citations=citations,
+        citations=[citations[n] for n in sorted(citations)],
         passages=passages,
     )
 

@@ -427,6 +427,8 @@ def test_a_part_the_whole_answer_missed_is_added_to_it(seed_settings):
     a = answer(q, settings=seed_settings, backend=model)
     assert "2027" in a.text and "15 March 2026" in a.text and "November 14" not in a.text
     assert {a.passages[c.n - 1].source[:3] for c in a.citations} == {"001", "002"}
+    ns = [c.n for c in a.citations]
+    assert ns == sorted(set(ns))  # one citation per passage, in order, as verify() gives
     for c in a.citations:
         assert f"[{c.n}]" in a.text and c.quote in a.passages[c.n - 1].text
 
@@ -443,3 +445,24 @@ def test_a_year_added_to_the_sources_date_is_dropped_not_the_sentence(seed_setti
     a = answer(q, settings=seed_settings, backend=model)
     assert not a.abstained and "Geneva on January 23 [" in a.text and "2025" not in a.text
     assert len(model.requests) == 1  # no retry was needed
+
+
+def test_joined_answers_share_one_passage_list_and_one_citation_per_passage():
+    from rag.answer import _join
+    from rag.types import Citation, Passage
+
+    same = Passage("c1", "a.txt", "The session took place in Geneva on January 23.", 1.0)
+    other = Passage("c2", "b.txt", "The debate was on 30 September 2025.", 1.0)
+    quote = same.text
+    a = Answer("q1", "It was in Geneva [1].", False, [Citation(1, "a.txt", "c1", quote)], [same])
+    b = Answer(
+        "q2",
+        "On January 23 [2], after the debate [1].",
+        False,
+        [Citation(1, "b.txt", "c2", other.text), Citation(2, "a.txt", "c1", quote)],
+        [other, same],
+    )
+    joined = _join([a, b])
+    assert joined.text == "It was in Geneva [1]. On January 23 [1], after the debate [2]."
+    assert [p.chunk_id for p in joined.passages] == ["c1", "c2"]
+    assert [(c.n, c.chunk_id) for c in joined.citations] == [(1, "c1"), (2, "c2")]
