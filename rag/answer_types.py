@@ -184,7 +184,7 @@ _WH = (
     r"qui|que|quel|quelle|quels|quelles|quand|où|comment|pourquoi|combien|"
     r"chi|che|cosa|quale|quali|quando|dove|come|perché|quanti|quante|quanto"
 )
-_PREPOSITION = r"(?:(?:on|in|at|for|from|to|by|à|en|de|dans|pour|par|in|a|da|di|per|su)\s+)?"
+_PREPOSITION = r"(?:(?:on|in|at|for|from|to|by|à|en|de|dans|pour|par|a|da|di|per|su)\s+)?"
 _SECOND_QUESTION = re.compile(rf",?\s+(?:and|et|e)\s+(?={_PREPOSITION}(?:{_WH})\b)", re.IGNORECASE)
 #: Each part of a compound question must be a question of its own, not "When and where".
 _MIN_PART_WORDS = 3
