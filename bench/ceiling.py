@@ -27,7 +27,7 @@ RESULTS = ROOT / "bench" / "results"
 MAX_PASSAGES = 3
 
 
-def run(settings: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
+def run(settings: Any, questions: list[Any]) -> dict[str, Any]:
     """Ask the backend each question over its gold chunks; return per-question rows and
     totals (overall and per language)."""
     from rag.citations import verify
@@ -39,33 +39,33 @@ def run(settings: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
     backend = get_backend(settings)
     chunks = open_index(settings).all_passages()
     rows = []
-    for item in questions:
-        gold = [p for p in chunks if any(contains(p.text, e) for e in item["evidence"])]
+    for item in questions:  # rag.evaluation.EvalItem
+        gold = [p for p in chunks if any(contains(p.text, e) for e in item.evidence)]
         if not gold:
-            rows.append({"id": item["id"], "lang": item["lang"], "skipped": "no gold chunk"})
+            rows.append({"id": item.id, "lang": item.lang, "skipped": "no gold chunk"})
             continue
         passages = gold[:MAX_PASSAGES]
         start = time.perf_counter()
         reply = backend.complete(
             Request(
-                question=item["question"],
+                question=item.question,
                 passages=passages,
-                messages=build_messages(item["question"], passages, lang=item["lang"]),
+                messages=build_messages(item.question, passages, lang=item.lang),
                 max_tokens=settings.max_answer_tokens,
                 temperature=settings.temperature,
             )
         )
-        checked = verify(reply, passages, lang=item["lang"])
+        checked = verify(reply, passages, lang=item.lang)
         rows.append(
             {
-                "id": item["id"],
-                "lang": item["lang"],
+                "id": item.id,
+                "lang": item.lang,
                 "passages": len(passages),
                 "reply": reply,
                 "abstained": is_abstention(reply),
-                "raw_correct": all(fact_matches(reply, item["facts"])),
+                "raw_correct": all(fact_matches(reply, item.facts)),
                 "verified_correct": bool(checked.citations)
-                and all(fact_matches(checked.text, item["facts"])),
+                and all(fact_matches(checked.text, item.facts)),
                 "seconds": round(time.perf_counter() - start, 2),
             }
         )
@@ -98,16 +98,21 @@ def main(argv: list[str] | None = None) -> int:
 
     from rag.answer import ensure_index
     from rag.config import Settings
+    from rag.errors import RAGError
+    from rag.evaluation import load_dataset
 
-    settings = Settings.from_env()
-    if settings.llm_backend in ("auto", "extractive"):  # the ceiling of an LLM
-        settings = replace(settings, llm_backend="llamacpp")
-    ensure_index(settings)
-    items = [json.loads(line) for line in Path(args.dataset).read_text().splitlines() if line]
-    items = [q for q in items if q["answerable"] and not q.get("history")]
-    if args.limit:
-        items = items[: args.limit]
-    result = run(settings, items)
+    try:
+        settings = Settings.from_env()
+        if settings.llm_backend in ("auto", "extractive"):  # the ceiling of an LLM
+            settings = replace(settings, llm_backend="llamacpp")
+        items = [q for q in load_dataset(args.dataset) if q.answerable and not q.history]
+        if args.limit:
+            items = items[: args.limit]
+        ensure_index(settings)
+        result = run(settings, items)
+    except RAGError as exc:  # bad dataset, missing model, index trouble: say what to do
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     result["created"] = time.strftime("%Y-%m-%d %H:%M")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{args.name}.json"

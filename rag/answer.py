@@ -233,7 +233,7 @@ def _finalize(
     # "in Geneva on January 23, 2025 [1]" where the source says "January 23 this year":
     # the model completed the date with a year its source lacks. Without the year the
     # sentence is the source's; with it, verification drops the whole sentence, and the
-    # retry that is told so answered "don't say" (measured).
+    # retry that is told so answered "don't say" (measured). Retries get the same.
     raw = drop_uncited_years(raw, passages)
     checked = verify(raw, passages, lang=lang)
     unsupported = list(checked.unsupported)
@@ -263,7 +263,7 @@ def _finalize(
             if fallback is not None and fallback.citations:
                 return _Final(fallback.text, False, fallback.citations, unsupported, pool)
             return _Final(_abstain_text(lang), True, [], unsupported)
-        checked = verify(retry, passages, lang=lang)
+        checked = verify(drop_uncited_years(retry, passages), passages, lang=lang)
         unsupported += checked.unsupported
         if not checked.citations:
             log.info("retry had no valid citation either; falling back to extractive")
@@ -332,11 +332,10 @@ def _in_language(
 
 def _invented(reply: str, passages: list[Passage]) -> list[str]:
     """Numbers of the reply that no passage has (text, title, locator: ``Passage.label``)."""
-    from rag.citations import strip_markers
+    from rag.citations import stated_numbers, strip_markers
     from rag.text import numbers
 
-    known = numbers(" ".join(f"{p.label} {p.text}" for p in passages))
-    return sorted(numbers(strip_markers(reply)) - known)
+    return sorted(numbers(strip_markers(reply)) - stated_numbers(passages))
 
 
 _NEGATION = re.compile(r"\b(?:no|not|never|none|non|pas|jamais|aucun|mai|nessun)\b", re.I)

@@ -52,16 +52,17 @@ _NUMBER_WORDS_TEXT = (
     "dieci venti trenta cento mila mille milione miliardo"
 )
 _NUMBER_WORDS = frozenset(_NUMBER_WORDS_TEXT.split())
-_MONTHS = (
-    r"january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|"
-    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
-    r"gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|dicembre"
-)
 _MONTH_NAMES = (
     "January February March April May June July August September October November December",
     "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
     "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+)
+# Full names first: "mar" must not match the start of "March".
+_MONTHS = "|".join(
+    [
+        *dict.fromkeys(w.lower() for names in _MONTH_NAMES for w in names.split()),
+        *("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sept?", "oct", "nov", "dec"),
+    ]
 )
 _ISO_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?")
 

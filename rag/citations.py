@@ -34,6 +34,7 @@ __all__ = [
     "normalize_markers",
     "renumber",
     "sentences",
+    "stated_numbers",
     "support",
     "verify",
 ]
@@ -107,19 +108,25 @@ def renumber(text: str, mapping: dict[int, int]) -> str:
     return _MARKER.sub(one, text)
 
 
+def stated_numbers(passages: Sequence[Passage]) -> set[str]:
+    """The numbers the passages state: their texts and labels (``Passage.label``)."""
+    return numbers(" ".join(f"{p.label} {p.text}" for p in passages))
+
+
 def drop_uncited_years(text: str, passages: Sequence[Passage]) -> str:
     """Remove a year that completes a day and month ("January 23, 2025") from each
-    sentence whose cited passages (text and label) do not state that year: "January 23
-    this year" in the source becomes "January 23" in the answer, not a dropped sentence.
-    Other numbers are left to verification."""
+    sentence whose cited passages do not state that year: "January 23 this year" in the
+    source becomes "January 23" in the answer, not a dropped sentence. Other numbers are
+    left to verification, which this does not loosen (it runs before ``verify``, on the
+    model's replies)."""
     for sentence in sentences(text):
         cited = [passages[n - 1] for n in _ns(sentence) if 1 <= n <= len(passages)]
         if not cited:
             continue
-        known = numbers(" ".join(f"{p.label} {p.text}" for p in cited))
-        years = {n for n in numbers(strip_markers(sentence)) if len(n) == 4} - known
-        if years:
-            text = text.replace(sentence, drop_years(sentence, years), 1)
+        years = {n for n in numbers(strip_markers(sentence)) if len(n) == 4}
+        uncited = years - stated_numbers(cited)
+        if uncited:
+            text = text.replace(sentence, drop_years(sentence, uncited), 1)
     return text
 
 

@@ -445,6 +445,14 @@ def test_a_year_added_to_the_sources_date_is_dropped_not_the_sentence(seed_setti
     a = answer(q, settings=seed_settings, backend=model)
     assert not a.abstained and "Geneva on January 23 [" in a.text and "2025" not in a.text
     assert len(model.requests) == 1  # no retry was needed
+    # The stricter retry's reply is read the same way.
+    model = Replies(
+        "[1]",
+        _cite("January 23 this year", "The session took place in Geneva on January 23, 2025"),
+    )
+    retried = answer(q, settings=seed_settings, backend=model)
+    assert len(model.requests) == 2
+    assert "Geneva on January 23 [" in retried.text and "2025" not in retried.text
 
 
 def test_joined_answers_share_one_passage_list_and_one_citation_per_passage():
