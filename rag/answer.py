@@ -229,6 +229,10 @@ def _finalize(
             checked = _extractive(standalone, pool, settings, lang)
             if checked and checked.citations:
                 return _Final(checked.text, False, checked.citations, [], pool)
+        if backend.uses_prompt and english is not None:
+            asked = _ask_in_english(english, passages, backend, settings, lang)
+            if asked is not None:
+                return asked
         return _Final(_abstain_text(lang), True, [], [])
     # "in Geneva on January 23, 2025 [1]" where the source says "January 23 this year":
     # the model completed the date with a year its source lacks. Without the year the
@@ -328,6 +332,47 @@ def _in_language(
         c.n for c in checked.citations
     )
     return translated if same_markers and not translated.unsupported else None
+
+
+def _ask_in_english(
+    english: str, passages: list[Passage], backend: Backend, settings: Settings, lang: str
+) -> _Final | None:
+    """A French or Italian question the model declined although the gate found a sentence
+    that answers it, asked again in its English wording over the same passages; the
+    verified English answer is then put into the question's language (``_in_language``).
+    None when the model declines again or its answer fails verification or is off topic.
+
+    The 1.5B model reads English sources better than it reads a question in another
+    language about them: "Chi è l'autore dell'articolo ...?" got "Il documento non le
+    disente." with "Yerlan Sarsembayev is the Minister of Justice" as source [3].
+    Asking every French or Italian question in English was measured and lost more than
+    it won (session 5); this asks only the ones already declined.
+    """
+    from rag.citations import drop_uncited_years, verify
+    from rag.prompt import build_messages, is_abstention
+
+    log.info("the model declined a %s question the passages answer: asking it in English", lang)
+    reply = backend.complete(
+        Request(
+            question=english,
+            passages=passages,
+            messages=build_messages(english, passages, [], settings=settings, lang="en"),
+            max_tokens=settings.max_answer_tokens,
+            temperature=settings.temperature,
+        )
+    )
+    if not reply.strip() or is_abstention(reply):
+        return None
+    checked = verify(drop_uncited_years(reply, passages), passages, lang="en")
+    if (
+        not checked.citations
+        or not _on_topic(english, checked.text, checked.citations, "en")
+        or _adds_nothing(checked.text, [english], "en")
+    ):
+        return None
+    translated = _in_language(checked, passages, backend, settings, lang)
+    final = translated or checked
+    return _Final(final.text, False, final.citations, list(checked.unsupported))
 
 
 def _invented(reply: str, passages: list[Passage]) -> list[str]:

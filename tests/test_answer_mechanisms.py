@@ -272,9 +272,14 @@ def test_a_garbled_italian_abstention_is_not_retried(seed_settings):
         settings=seed_settings,
         backend=model,
     )
-    # Recognised as an abstention: no stricter retry (one call for the translation, one
-    # for the answer); the evidence then overrules it with the extractive answer.
-    assert len(model.requests) == 2
+    # Recognised as an abstention: no stricter retry. The calls are the translation, the
+    # answer, and the same question asked in English (the declined-question rule).
+    assert [r.question for r in model.requests] == [
+        "Quanti prigionieri politici l'Assemblea chiede al Kazakistan di rilasciare?",
+        "Quanti prigionieri politici l'Assemblea chiede al Kazakistan di rilasciare?",
+        "How many political prisoners does the Assembly ask Kazakhstan to release?",
+    ]
+    assert not any("no valid citation" in str(r.messages) for r in model.requests)
 
 
 def test_an_answer_that_only_restates_the_question_is_an_abstention(seed_settings):
@@ -474,3 +479,22 @@ def test_joined_answers_share_one_passage_list_and_one_citation_per_passage():
     assert joined.text == "It was in Geneva [1]. On January 23 [1], after the debate [2]."
     assert [p.chunk_id for p in joined.passages] == ["c1", "c2"]
     assert [(c.n, c.chunk_id) for c in joined.citations] == [(1, "c1"), (2, "c2")]
+
+
+def test_an_italian_question_declined_is_asked_again_in_english(seed_settings):
+    # Measured on q069: "Chi è l'autore dell'articolo ...?" got "Il documento non le
+    # disente." with the answering English sentence as source [3]; asked in English, the
+    # model answered. The English answer is verified, then put into the question's language.
+    q = "Quanti prigionieri politici l'Assemblea chiede al Kazakistan di rilasciare?"
+    in_english = "How many political prisoners does the Assembly ask Kazakhstan to release?"
+    english = "The Assembly asks Kazakhstan to release 39 political prisoners [1]."
+    italian = "L'Assemblea chiede al Kazakistan di rilasciare 39 prigionieri politici [1]."
+    model = Scripted(in_english, "I documenti non lo dicono.", english, italian)
+    a = answer(q, settings=seed_settings, backend=model)
+    assert [r.question for r in model.requests[2:]] == [in_english, english]
+    assert a.text == italian and not a.abstained and "39" in a.citations[0].quote
+    # Declined in English too: an abstention, in Italian.
+    model = Scripted(in_english, "I documenti non lo dicono.", "The documents don't say.")
+    declined = answer(q, settings=seed_settings, backend=model)
+    assert declined.abstained and declined.text == "I documenti non lo dicono."
+    assert len(model.requests) == 3
