@@ -17,6 +17,7 @@ import re
 
 __all__ = [
     "answer_type",
+    "co_named",
     "date_words",
     "drop_years",
     "satisfies_type",
@@ -205,3 +206,58 @@ def split_compound(question: str) -> list[str]:
     m = re.search(r"\s*[?？]$", question.strip())
     end = m[0] if m else "?"  # French writes " ?"
     return [p[0].upper() + p[1:] + ("" if p[-1] in "?？" else end) for p in parts]
+
+
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w’'.-]*"
+_NAME_PHRASE = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,5}}"
+#: "A and B", "A, B and C", "A, B, et C": capitalised phrases joined by a conjunction.
+_COORDINATION = re.compile(
+    rf"({_NAME_PHRASE})((?:,\s+{_NAME_PHRASE})*),?\s+(?:and|et|e)\s+({_NAME_PHRASE})"
+)
+_AND = {"en": "and", "fr": "et", "it": "e"}
+#: How far before a list of names the question's own words must be ("signed by A and B").
+_LEAD_CHARS = 60
+
+
+def co_named(
+    question: str, answer: str, quote: str, lang: str = "en", answer_lang: str | None = None
+) -> tuple[str, str] | None:
+    """For a "who" question whose answer names some of the people its source names
+    together ("signed by A and B"), the name the answer has and the text to add after it.
+
+    The list must be what the question asks about: a word of the question stands just
+    before it in the source ("signed" in "Who signed ...?"); every member must look like a
+    person's name (``satisfies_type("person", ...)``). ``lang`` is the question's
+    language, ``answer_lang`` the answer's (default ``lang``). A list the question does not lead
+    to ("he met with A and B" for "Who signed ...?") is left alone.
+
+    >>> co_named("Who signed the statement?", "Maulen Ashimbayev signed it [1].",
+    ...          "The statement, signed by Senate Chairperson Maulen Ashimbayev and PACE "
+    ...          "President Theodoros Roussopoulos, emphasized ...")
+    ('Ashimbayev', ' and PACE President Theodoros Roussopoulos')
+    """
+    if answer_type(question) != "person":
+        return None
+    from rag.evidence import terms
+
+    asked = {t.key for t in terms(question, lang)}
+    folded = answer.lower()
+    for m in _COORDINATION.finditer(quote):
+        rest = [x for x in re.split(r",\s+", m[2]) if x] if m[2] else []
+        members = [x.rstrip(".") for x in (m[1], *rest, m[3])]  # not the sentence's full stop
+        if not all(_has_person_name(x) for x in members):
+            continue
+        named = [x for x in members if x.split()[-1].lower() in folded]
+        missing = [x for x in members if x not in named]
+        lead = quote[max(0, m.start() - _LEAD_CHARS) : m.start()]
+        # The source may be English while the question is not: its words in both.
+        led = asked & {t.key for t in (*terms(lead, lang), *terms(lead, "en"))}
+        if not named or not missing or not led:
+            continue
+        conj = _AND.get(answer_lang or lang, "and")  # an English answer says "and"
+        if len(missing) == 1:
+            added = f" {conj} {missing[0]}"  # "A signed" -> "A and B signed"
+        else:  # "A signed" -> "A, B and C signed"
+            added = f", {', '.join(missing[:-1])} {conj} {missing[-1]}"
+        return named[-1].split()[-1], added
+    return None

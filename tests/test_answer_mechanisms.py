@@ -498,3 +498,14 @@ def test_an_italian_question_declined_is_asked_again_in_english(seed_settings):
     declined = answer(q, settings=seed_settings, backend=model)
     assert declined.abstained and declined.text == "I documenti non lo dicono."
     assert len(model.requests) == 3
+
+
+def test_people_the_source_names_together_are_all_named(seed_settings):
+    # Measured (q002): "Who signed the joint statement ...?" got the first signatory only,
+    # the quote in front of the model reading "signed by ... Ashimbayev and PACE President
+    # Theodoros Roussopoulos".
+    q = "Who signed the joint statement issued in Strasbourg on Sept. 30?"
+    model = Scripted("Maulen Ashimbayev signed the joint statement [1].")
+    a = answer(q, settings=seed_settings, backend=model)
+    assert "Maulen Ashimbayev and PACE President Theodoros Roussopoulos signed" in a.text
+    assert any("Roussopoulos" in c.quote for c in a.citations) and not a.unsupported

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag.answer_types import split_compound
+from rag.answer_types import co_named, split_compound
 from rag.config import Settings
 from rag.embeddings import get_embedder
 from rag.evidence import (
@@ -279,3 +279,69 @@ def test_similarity_alone_cannot_separate_them(retrieved) -> None:  # type: igno
 )
 def test_compound_questions_are_split_into_their_questions(question: str, parts: list[str]) -> None:
     assert split_compound(question) == parts
+
+
+SIGNED = (
+    "The statement, signed by Kazakh Senate Chairperson Maulen Ashimbayev and PACE "
+    "President Theodoros Roussopoulos, emphasized that democracy ... remain the foundations."
+)
+MET = "On the sidelines he met with Theodoros Roussopoulos, Alain Berset and Zsolt Németh."
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "quote", "lang", "expected"),
+    [
+        (
+            "Who signed the joint statement?",
+            "Maulen Ashimbayev signed the joint statement [1].",
+            SIGNED,
+            "en",
+            ("Ashimbayev", " and PACE President Theodoros Roussopoulos"),
+        ),
+        (
+            "Qui a signé la déclaration commune ?",
+            "Maulen Ashimbayev a signé la déclaration [1].",
+            "La déclaration, signée par Maulen Ashimbayev et Theodoros Roussopoulos, souligne ...",
+            "fr",
+            ("Ashimbayev", " et Theodoros Roussopoulos"),
+        ),
+        (
+            "Who did the Senate Speaker meet with on the sidelines?",
+            "He met with Alain Berset [1].",
+            MET,
+            "en",
+            ("Berset", ", Theodoros Roussopoulos and Zsolt Németh"),
+        ),
+        # A member that is not a name ("PACE rapporteur Zsolt Németh" reads as "PACE"):
+        # the list is left alone rather than cut.
+        (
+            "Who did he meet with?",
+            "He met with Alain Berset [1].",
+            "He met with Theodoros Roussopoulos, Alain Berset, and PACE rapporteur Zsolt Németh.",
+            "en",
+            None,
+        ),
+        # The answer names them all already.
+        ("Who signed it?", "Ashimbayev and Roussopoulos signed it [1].", SIGNED, "en", None),
+        # The list is not what the question asks about ("signed by", asked "president").
+        ("Who is the PACE President?", "Theodoros Roussopoulos [1].", SIGNED, "en", None),
+        # Not a "who" question.
+        (
+            "What did the statement emphasize?",
+            "Democracy, says Ashimbayev [1].",
+            SIGNED,
+            "en",
+            None,
+        ),
+        # A list of institutions, not people.
+        (
+            "Who reaffirmed their commitment?",
+            "Kazakhstan did [1].",
+            "Kazakhstan and the Parliamentary Assembly reaffirmed their commitment.",
+            "en",
+            None,
+        ),
+    ],
+)
+def test_people_a_source_names_together_with_the_answers(question, answer, quote, lang, expected):
+    assert co_named(question, answer, quote, lang) == expected
