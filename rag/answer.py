@@ -295,7 +295,7 @@ def _finalize(
         if fallback is not None and fallback.citations:
             return _Final(fallback.text, False, fallback.citations, unsupported, pool)
         return _Final(_abstain_text(lang), True, [], unsupported)
-    checked = _add_co_named(q, checked, passages, lang)
+    checked = _add_co_listed(q, checked, passages, lang)
     if backend.uses_prompt and lang != "en" and detect_lang(checked.text) == "en":
         translated = _in_language(checked, passages, backend, settings, lang)
         if translated is not None:
@@ -303,31 +303,33 @@ def _finalize(
     return _Final(checked.text, False, checked.citations, unsupported)
 
 
-def _add_co_named(q: str, checked: Any, passages: list[Passage], lang: str) -> Any:
-    """The verified answer with the people its source names together with the one it
-    names ("signed by A and B" answered "A signed it" -> "A and B signed it"), verified
-    again; unchanged when nothing is missing or the completed answer fails verification.
+def _add_co_listed(q: str, checked: Any, passages: list[Passage], lang: str) -> Any:
+    """The verified answer with the members of a list its source gives that it leaves
+    out ("signed by A and B" answered "A signed it" -> "A and B signed it"; "Resolutions
+    1526 (2006) and 2193 (2017)" answered "Resolution 1526 (2006)"), verified again;
+    unchanged when nothing is missing or the completed answer fails verification.
 
     Measured: the local model answered "Who signed the joint statement ...?" with the
-    first signatory only, the quote in front of it naming both (``co_named``).
+    first signatory only, and "Which earlier resolutions ...?" without the second of
+    "1526 (2006) and 2193 (2017)", the quote in front of it holding both (``co_listed``).
     """
-    from rag.answer_types import co_named
+    from rag.answer_types import co_listed
     from rag.citations import verify
     from rag.evidence import detect_lang
 
     written_in = "en" if lang != "en" and detect_lang(checked.text) == "en" else lang
     for c in checked.citations:
-        found = co_named(q, checked.text, c.quote, lang, answer_lang=written_in)
+        found = co_listed(q, checked.text, c.quote, lang, answer_lang=written_in)
         if found is None:
             continue
         name, added = found
-        m = re.search(rf"\b{re.escape(name)}\b", checked.text, re.IGNORECASE)
+        m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", checked.text, re.IGNORECASE)
         if m is None:
             continue
         text = checked.text[: m.end()] + added + checked.text[m.end() :]
         completed = verify(text, passages, lang=written_in)
         if completed.citations and not completed.unsupported:
-            log.info("the source names more people together with the answer's:%s", added)
+            log.info("the source lists more than the answer names: adding%s", added)
             return completed
     return checked
 

@@ -17,7 +17,7 @@ import re
 
 __all__ = [
     "answer_type",
-    "co_named",
+    "co_listed",
     "date_words",
     "drop_years",
     "satisfies_type",
@@ -214,41 +214,62 @@ _NAME_PHRASE = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,5}}"
 _COORDINATION = re.compile(
     rf"({_NAME_PHRASE})((?:,\s+{_NAME_PHRASE})*),?\s+(?:and|et|e)\s+({_NAME_PHRASE})"
 )
+#: "Resolutions 1526 (2006) « Title » and 2193 (2017) « Title »": numbered references.
+_REFERENCE = r"\d[\d/.-]*\s*\((?:1[89]|20)\d\d\)(?:\s*«[^»]{0,200}»)?"
+_REFERENCES = re.compile(
+    rf"({_REFERENCE})((?:,\s+{_REFERENCE})*),?\s+(?:and|et|e)\s+({_REFERENCE})"
+)
+_REFERENCE_KEY = re.compile(r"\d[\d/.-]*\s*\(\d{4}\)")
+_WHICH = re.compile(r"\b(?:which|what|quels|quelles|quali|quale)\b", re.IGNORECASE)
 _AND = {"en": "and", "fr": "et", "it": "e"}
 #: How far before a list of names the question's own words must be ("signed by A and B").
 _LEAD_CHARS = 60
 
 
-def co_named(
+def co_listed(
     question: str, answer: str, quote: str, lang: str = "en", answer_lang: str | None = None
 ) -> tuple[str, str] | None:
-    """For a "who" question whose answer names some of the people its source names
-    together ("signed by A and B"), the name the answer has and the text to add after it.
+    """The members of a list in ``quote`` that ``answer`` leaves out, when it names some:
+    the people a "who" question asks for ("signed by A and B" answered "A signed it"), or
+    the numbered references a "which" question asks for ("its Resolutions 1526 (2006) and
+    2193 (2017)" answered "Resolution 1526 (2006)"). Returns the member the answer names
+    (its last name, or its "number (year)") and the text to add after it.
 
     The list must be what the question asks about: a word of the question stands just
-    before it in the source ("signed" in "Who signed ...?"); every member must look like a
-    person's name (``satisfies_type("person", ...)``). ``lang`` is the question's
-    language, ``answer_lang`` the answer's (default ``lang``). A list the question does not lead
-    to ("he met with A and B" for "Who signed ...?") is left alone.
+    before it in the source ("signed" in "Who signed ...?"); people's lists must hold only
+    names (``satisfies_type("person", ...)``). ``lang`` is the question's language,
+    ``answer_lang`` the answer's (default ``lang``). A list the question does not lead to
+    ("he met with A and B" for "Who signed ...?") is left alone.
 
-    >>> co_named("Who signed the statement?", "Maulen Ashimbayev signed it [1].",
+    >>> co_listed("Who signed the statement?", "Maulen Ashimbayev signed it [1].",
     ...          "The statement, signed by Senate Chairperson Maulen Ashimbayev and PACE "
     ...          "President Theodoros Roussopoulos, emphasized ...")
     ('Ashimbayev', ' and PACE President Theodoros Roussopoulos')
     """
-    if answer_type(question) != "person":
-        return None
     from rag.evidence import terms
+
+    kind = answer_type(question)
+    people = kind == "person"
+    if not people and not (kind is None and _WHICH.search(question)):
+        return None
+    lists = _COORDINATION if people else _REFERENCES
+
+    def key(member: str) -> str:  # how the answer names it: a last name, "1526 (2006)"
+        if people:
+            return member.split()[-1]
+        found = _REFERENCE_KEY.match(member)
+        return found[0] if found else member
 
     asked = {t.key for t in terms(question, lang)}
     folded = answer.lower()
-    for m in _COORDINATION.finditer(quote):
-        rest = [x for x in re.split(r",\s+", m[2]) if x] if m[2] else []
-        members = [x.rstrip(".") for x in (m[1], *rest, m[3])]  # not the sentence's full stop
-        if not all(_has_person_name(x) for x in members):
+    for m in lists.finditer(quote):
+        rest = [x for x in re.split(r",\s+(?=\S)", m[2]) if x.strip()] if m[2] else []
+        members = [x.strip().rstrip(".") for x in (m[1], *rest, m[3])]  # not a full stop
+        if kind == "person" and not all(_has_person_name(x) for x in members):
             continue
-        named = [x for x in members if x.split()[-1].lower() in folded]
-        missing = [x for x in members if x not in named]
+        named = [x for x in members if key(x).lower() in folded]
+        # A person with their title ("PACE President ..."); a reference without its title.
+        missing = [x if people else key(x) for x in members if x not in named]
         lead = quote[max(0, m.start() - _LEAD_CHARS) : m.start()]
         # The source may be English while the question is not: its words in both.
         led = asked & {t.key for t in (*terms(lead, lang), *terms(lead, "en"))}
@@ -259,5 +280,5 @@ def co_named(
             added = f" {conj} {missing[0]}"  # "A signed" -> "A and B signed"
         else:  # "A signed" -> "A, B and C signed"
             added = f", {', '.join(missing[:-1])} {conj} {missing[-1]}"
-        return named[-1].split()[-1], added
+        return key(named[-1]), added
     return None

@@ -131,8 +131,10 @@ def drop_uncited_years(text: str, passages: Sequence[Passage]) -> str:
 
 
 def strip_markers(segment: str) -> str:
-    """``segment`` without its ``[n]`` markers: "In May [1]." -> "In May."."""
-    return re.sub(r"\s+([.!?;:,])", r"\1", _MARKER.sub("", segment)).strip()
+    """``segment`` without its ``[n]`` markers: "In May [1]." -> "In May."; "A [1] and B"
+    -> "A and B" (one space)."""
+    bare = re.sub(r"[ \t]{2,}", " ", _MARKER.sub("", segment))
+    return re.sub(r"\s+([.!?;:,])", r"\1", bare).strip()
 
 
 def sentences(text: str) -> list[str]:

@@ -509,3 +509,12 @@ def test_people_the_source_names_together_are_all_named(seed_settings):
     a = answer(q, settings=seed_settings, backend=model)
     assert "Maulen Ashimbayev and PACE President Theodoros Roussopoulos signed" in a.text
     assert any("Roussopoulos" in c.quote for c in a.citations) and not a.unsupported
+
+
+def test_references_the_source_lists_together_are_all_named(seed_settings):
+    # Measured (q039): "1526 (2006) and 2193 (2017)" in the quote, "1526 (2006)" alone in
+    # the answer.
+    q = "Which earlier resolutions of the Assembly does Resolution 2616 recall?"
+    model = Scripted("The Assembly recalls its Resolution 1526 (2006) [1].")
+    a = answer(q, settings=seed_settings, backend=model)
+    assert "1526 (2006) and 2193 (2017)" in a.text and not a.unsupported

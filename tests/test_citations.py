@@ -170,6 +170,15 @@ def test_a_sentence_citing_two_sources_may_be_supported_by_both_together():
     assert verify("Ashimbayev signed the statement in Geneva on 5 May [1][2].", p).unsupported
 
 
+def test_markers_inside_a_sentence_leave_one_space():
+    p = [
+        Passage("c1", "a.txt", "Maulen Ashimbayev chairs the Senate of Kazakhstan.", 1),
+        Passage("c2", "b.txt", "The joint statement was signed in Strasbourg.", 1),
+    ]
+    v = verify("Maulen Ashimbayev chairs the Senate [1] and signed the statement [2].", p)
+    assert v.text == "Maulen Ashimbayev chairs the Senate and signed the statement [1][2]."
+
+
 def test_a_number_must_come_from_the_sentences_the_claim_matches():
     # Measured: "refused ... 20 times [2]" passed because "20 January 2022" was elsewhere.
     p = [

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag.answer_types import co_named, split_compound
+from rag.answer_types import co_listed, split_compound
 from rag.config import Settings
 from rag.embeddings import get_embedder
 from rag.evidence import (
@@ -344,4 +344,40 @@ MET = "On the sidelines he met with Theodoros Roussopoulos, Alain Berset and Zso
     ],
 )
 def test_people_a_source_names_together_with_the_answers(question, answer, quote, lang, expected):
-    assert co_named(question, answer, quote, lang) == expected
+    assert co_listed(question, answer, quote, lang) == expected
+
+
+RECALLS = (
+    "2. The Assembly recalls its Resolutions 1526 (2006) « Situation in Kazakhstan and "
+    "relations with the Council of Europe » and 2193 (2017) « The relations of the Council "
+    "of Europe with Kazakhstan » and reiterates its view."
+)
+RAPPELLE = (
+    "2. L'Assemblée rappelle ses Résolutions 1526 (2006) « Situation au Kazakhstan et "
+    "relations avec le Conseil de l'Europe » et 2193 (2017) « Les relations du Conseil de "
+    "l'Europe avec le Kazakhstan » et réaffirme ..."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "expected"),
+    [
+        (
+            "Which earlier resolutions does Resolution 2616 refer to or recall?",
+            "It refers to Resolution 1506 (2006) and Resolution 1526 (2006) [1][2].",
+            ("1526 (2006)", " and 2193 (2017)"),
+        ),
+        (
+            "Quelles résolutions antérieures la Résolution 2616 rappelle-t-elle ?",
+            "Elle rappelle la Résolution 2193 (2017) [1].",
+            ("2193 (2017)", " et 1526 (2006)"),
+        ),
+        # All of them named already; a question that does not ask "which".
+        ("Which resolutions does it recall?", "1526 (2006) and 2193 (2017) [1].", None),
+        ("When was Resolution 1526 (2006) adopted?", "In 2006, 1526 (2006) [1].", None),
+    ],
+)
+def test_numbered_references_a_source_lists_together_with_the_answers(question, answer, expected):
+    french = "rappelle" in question
+    quote, lang = (RAPPELLE, "fr") if french else (RECALLS, "en")
+    assert co_listed(question, answer, quote, lang) == expected
