@@ -111,6 +111,9 @@ def compose(
     cands = list(verdict.best_sentences)
     # A heading ("Strengthening Kazakhstan's Human Rights Profile") is not an answer.
     cands = [c for c in cands if not _heading(c[1])] or cands
+    # A lead-in ("The Assembly calls on the authorities to:") states nothing by itself:
+    # verification drops it (``rag.citations._dangling``), so it is no answer either.
+    cands = [c for c in cands if not c[1].rstrip().endswith(":")]
     same = [c for c in cands if _lang(passages, c[0]) == verdict.lang]
     if same:
         cands = same + [c for c in cands if c not in same]

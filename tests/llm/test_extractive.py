@@ -238,3 +238,15 @@ def test_a_heading_is_not_quoted_as_an_answer(ask) -> None:  # type: ignore[no-u
     assert "Human Rights Profile at the Global Stage" not in text
     assert not _heading("As the Minister of Justice, I can state with confidence.")
     assert _heading("Strengthening Kazakhstan’s Human Rights Profile at the Global Stage")
+
+
+def test_a_lead_in_ending_in_a_colon_is_not_quoted_as_an_answer(ask) -> None:  # type: ignore[no-untyped-def]
+    # Measured (q062): "L'Assemblée appelle les autorités du Kazakhstan:" ranked first and
+    # was quoted; verification then dropped it as saying nothing, and the answer lost.
+    q = (
+        "De quel groupe du Conseil de l'Europe l'Assemblée suggère-t-elle au Kazakhstan "
+        "de devenir membre ?"
+    )
+    text, _ = ask(q)
+    assert not any(s.rstrip().endswith(":") for s, _ in _quoted(text))
+    assert "Pompidou" in text
