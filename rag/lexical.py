@@ -134,6 +134,17 @@ def lexical_index(index: ChunkIndex) -> LexicalIndex:
 
 
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]{3,}")
+#: Capitalised words of titles and institutions: a translation translates them
+#: ("Minister of Justice" -> "Ministro della Giustizia"), so they are not names to restore.
+_TITLE_WORDS_TEXT = (
+    "minister ministry justice president presidency speaker secretary general chairperson "
+    "chairman chair assembly council parliament parliamentary senate court constitutional "
+    "committee commission office group union national international state states republic "
+    "government resolution convention agreement declaration statement report session "
+    "ministre ministère président assemblée conseil parlement sénat cour commission "
+    "ministro ministero giustizia presidente assemblea consiglio parlamento senato corte"
+)
+_TITLE_WORDS = frozenset(_TITLE_WORDS_TEXT.split())
 #: A translated name this close to a name of the question is a garbled copy of it.
 _GARBLED = 0.6
 
@@ -154,7 +165,7 @@ def repair_names(
     With ``keep_known`` a name of ``original`` the corpus uses is put back as written
     (translating an answer: its names are already the corpus's).
     """
-    names = [m.group(0) for m in _NAME.finditer(original)]
+    names = [m.group(0) for m in _NAME.finditer(original) if m.group(0).lower() not in _TITLE_WORDS]
     if not names:
         return translated
 

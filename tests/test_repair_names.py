@@ -57,3 +57,10 @@ def test_translating_an_answer_keeps_the_answers_own_corpus_names(vocab):
     french = "L'Assemblée demande à la Kazakchanie de libérer 39 prisonniers politiques [1]."
     fixed = repair_names(english, french, vocab, keep_known=True)
     assert "à la Kazakhstan de" in fixed
+
+
+def test_translated_titles_are_not_put_back_in_english(vocab):
+    # measured: "Ministro della Giustizia" came back as "Minister della Justice".
+    english = "Yerlan Sarsembayev is the Minister of Justice [1]."
+    italian = "Yerlan Sarsembayev è il Ministro della Giustizia [1]."
+    assert repair_names(english, italian, vocab, keep_known=True) == italian
