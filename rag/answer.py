@@ -288,6 +288,12 @@ def _finalize(
         log.info("the answer only restates the question: abstaining")
         unsupported.append(checked.text)
         return _Final(_abstain_text(lang), True, [], unsupported)
+    if _wrong_holder(q, checked, passages, settings, lang):
+        # "Who is the Secretary General of the Parliamentary Assembly ...?" answered with
+        # the source's "Council of Europe Secretary General Alain Berset": another office.
+        log.info("the source gives the person the answer names another role: abstaining")
+        unsupported.append(checked.text)
+        return _Final(_abstain_text(lang), True, [], unsupported)
     if backend.uses_prompt and not on_topic:
         log.info("the answer is about something else than the question: not using it")
         unsupported.append(checked.text)
@@ -301,6 +307,25 @@ def _finalize(
         if translated is not None:
             return _Final(translated.text, False, translated.citations, unsupported)
     return _Final(checked.text, False, checked.citations, unsupported)
+
+
+def _wrong_holder(
+    q: str, checked: Any, passages: list[Passage], settings: Settings, lang: str
+) -> bool:
+    """Whether a "Who is the <role>?" answer names someone none of its cited quotes gives
+    that role (``rag.answer_types.holds_role``). Quotes in another language than the
+    question are not judged (their words cannot be compared)."""
+    from rag.answer_types import holds_role
+    from rag.index import open_index
+    from rag.lexical import lexical_index
+
+    known = lexical_index(open_index(settings)).acronyms
+    verdicts = [
+        holds_role(q, checked.text, c.quote, lang, known)
+        for c in checked.citations
+        if 1 <= c.n <= len(passages) and passages[c.n - 1].lang == lang
+    ]
+    return False in verdicts and True not in verdicts
 
 
 def _add_co_listed(q: str, checked: Any, passages: list[Passage], lang: str) -> Any:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "acronyms",
     "answer_type",
     "co_listed",
     "date_words",
     "drop_years",
+    "holds_role",
     "satisfies_type",
     "split_compound",
     "tokens",
@@ -169,15 +171,23 @@ def satisfies_type(kind: str | None, sentence: str) -> bool:
 
 def _has_person_name(sentence: str) -> bool:
     """Two capitalised words in a row, at least one not an institution word."""
+    return bool(_person_names(sentence))
+
+
+def _person_names(sentence: str) -> list[str]:
+    """Runs of two or more capitalised words with one not an institution word, as
+    written: "... Council of Europe Secretary General Alain Berset." -> ["Secretary General
+    Alain Berset"] (titles run into the name; the last word is the surname)."""
+    out: list[str] = []
     run: list[str] = []
     for tok in [*tokens(sentence), "x"]:
         if tok[0].isupper() and not tok.isupper():
-            run.append(tok.lower())
+            run.append(tok)
             continue
-        if len(run) >= 2 and any(w not in _INSTITUTION_WORDS for w in run):
-            return True
+        if len(run) >= 2 and any(w.lower() not in _INSTITUTION_WORDS for w in run):
+            out.append(" ".join(run))
         run = []
-    return False
+    return out
 
 
 # A question word that starts a second question: "..., and how did he ...?"
@@ -282,3 +292,128 @@ def co_listed(
             added = f", {', '.join(missing[:-1])} {conj} {missing[-1]}"
         return key(named[-1]), added
     return None
+
+
+#: "Who is the Secretary General of the Parliamentary Assembly ...?": the role asked about.
+_ROLE_QUESTION = re.compile(
+    r"^\s*(?:who|qui|chi)\s+(?:is|was|are|were|est|était|è|era)\s+"
+    r"(?:the\s+|le\s+|la\s+|il\s+|lo\s+|l['’]\s*)?(?P<role>.+?)\s*[?？]?\s*$",
+    re.IGNORECASE,
+)
+#: Words that name an office, not whose office it is: one of them in the source is enough
+#: ("Chairperson" for "Speaker"); the rest of the role ("of the Parliamentary Assembly")
+#: must be there.
+_OFFICE_WORDS_TEXT = (
+    "secretary general president vice deputy speaker chairperson chairman chairwoman chair "
+    "minister prime rapporteur head leader director ambassador commissioner spokesperson "
+    "secrétaire général président vice ministre premier rapporteur chef directeur "
+    "segretario generale presidente vice ministro primo relatore capo direttore"
+)
+_OFFICE_WORDS = frozenset(_OFFICE_WORDS_TEXT.split())
+_ROLE_END = re.compile(
+    r"\s+(?:that|who|which|whom|whose|before|after|since|during|until|when|qui|que|dont|"
+    r"avant|après|depuis|pendant|quand|che|cui|prima|dopo|durante|quando)\b",
+    re.IGNORECASE,
+)
+#: "Parliamentary Assembly of the Council of Europe (PACE)": a long form and its acronym.
+_ACRONYM = re.compile(r"\(([A-Z]{2,6})\)")
+
+
+def acronyms(text: str) -> dict[str, str]:
+    """Acronyms the text defines, with their long form:
+
+    >>> acronyms("the Parliamentary Assembly of the Council of Europe (PACE) said")
+    {'PACE': 'Parliamentary Assembly of the Council of Europe'}
+    """
+    out: dict[str, str] = {}
+    for m in _ACRONYM.finditer(text):
+        short = m[1]
+        words = text[: m.start()].split()[-3 * len(short) :]
+        for start in range(len(words)):
+            caps = [w for w in words[start:] if w[:1].isupper()]
+            if words[start][:1].isupper() and "".join(w[0] for w in caps) == short:
+                out[short] = " ".join(words[start:])
+                break
+    return out
+
+
+def holds_role(
+    question: str, answer: str, quote: str, lang: str = "en", known: dict[str, str] | None = None
+) -> bool | None:
+    """Whether the source gives the person the answer names the role the question asks
+    about; None when the question asks for no role holder ("Who is the X of Y?"), or the
+    answer names no one new.
+
+    The role must be said of that person in the quote's clause holding their name: the
+    words before it back to a comma or the sentence start ("Council of Europe Secretary
+    General Alain Berset"), and the clause after it when that names no one else (", the
+    Speaker of the Senate,"). Every word of the role that is not an office word must be
+    there (an acronym counts for its long form, from ``known`` or the quote); one office
+    word is enough ("Chairperson" for "Speaker").
+
+        >>> holds_role("Who is the Secretary General of the Parliamentary Assembly?",
+        ...            "It is Alain Berset [1].",
+        ...            "He met Council of Europe Secretary General Alain Berset.")
+        False
+    """
+    m = _ROLE_QUESTION.match(question)
+    if not m:
+        return None
+    # The role is the noun phrase: "President of PACE before Roussopoulos" -> "President of
+    # PACE"; "Minister who wrote the article" -> "Minister".
+    role = _ROLE_END.split(m["role"])[0]
+    office, rest = _role_words(role, lang)
+    if not office:
+        return None  # "Who is Zsolt Németh?" asks for a description, not a holder
+    asked = {w.split()[-1] for w in _person_names(question)}
+    new = [n.split()[-1] for n in _person_names(answer) if n.split()[-1] not in asked]
+    if not new:
+        return None
+    from rag.evidence import terms
+
+    expand = {**acronyms(quote), **(known or {})}
+    for surname in new:
+        for clause in _clauses_naming(quote, surname):
+            text = clause + " " + " ".join(v for k, v in expand.items() if k in clause.split())
+            have = {t.key for t in terms(text, lang)} | {t.key for t in terms(text, "en")}
+            if rest <= have and (office & have or _mentions_office(clause)):
+                return True
+    return False
+
+
+def _role_words(role: str, lang: str) -> tuple[set[str], set[str]]:
+    """The stems of a role's office words and of its other content words."""
+    from rag.evidence import terms
+
+    office: set[str] = set()
+    rest: set[str] = set()
+    for t in terms(role, lang):
+        (office if t.surface.lower() in _OFFICE_WORDS else rest).add(t.key)
+    return office, rest
+
+
+def _mentions_office(clause: str) -> bool:
+    return any(w.lower() in _OFFICE_WORDS for w in tokens(clause))
+
+
+def _clauses_naming(quote: str, surname: str) -> list[str]:
+    """The clause of ``quote`` that ends with ``surname`` (from the last comma, semicolon,
+    sentence start, or "and" after another person before it), plus the next clause when it
+    names no other person."""
+    out = []
+    for m in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", quote):
+        before = re.split(r"[,;:()]|(?<=[.!?])\s", quote[: m.end()])[-1]
+        # "A's title A and B's title B": B's clause starts after the "and" that follows a
+        # person ("... Political Affairs and Democracy" is one name).
+        pieces = re.split(r"\s(?:and|et|e)\s", before)
+        for i in range(len(pieces) - 1, 0, -1):
+            if _person_names(" and ".join(pieces[:i])):
+                before = " ".join(pieces[i:])
+                break
+        after = re.split(r"[;:()]|(?<=[.!?])\s", quote[m.end() :])[0]
+        parts = after.split(",")
+        nxt = parts[1] if len(parts) > 1 and not parts[0].strip() else ""
+        if nxt and (_person_names(nxt) or re.match(r"\s*(and|et|e)\b", nxt)):
+            nxt = ""
+        out.append(f"{before} {nxt}".strip())
+    return out

@@ -65,6 +65,9 @@ class LexicalIndex:
         # bm25s sets its logger to DEBUG on import; give the level back to the application.
         logging.getLogger("bm25s").setLevel(logging.NOTSET)
         self.ids = ids
+        #: Acronyms the corpus defines, with their long forms ("PACE" -> "Parliamentary
+        #: Assembly of the Council of Europe"), for ``rag.answer_types.holds_role``.
+        self.acronyms: dict[str, str] = {}
         # Several documents per id (a sentence index): fetch more, keep each id once.
         self._overfetch = 4 if len(set(ids)) < len(ids) else 1
         self._bm25 = bm25s.BM25()
@@ -128,6 +131,9 @@ def lexical_index(index: ChunkIndex) -> LexicalIndex:
         built.sentences = LexicalIndex(
             [cid for cid, _, _ in split], [terms(s, lang) for _, s, lang in split]
         )
+        from rag.answer_types import acronyms
+
+        built.acronyms = {k: v for p in passages for k, v in acronyms(p.text).items()}
         _cache[index.location] = (sig, built)
         log.info("built BM25 over %d chunks, %d sentences", len(passages), len(split))
         return built

@@ -518,3 +518,19 @@ def test_references_the_source_lists_together_are_all_named(seed_settings):
     model = Scripted("The Assembly recalls its Resolution 1526 (2006) [1].")
     a = answer(q, settings=seed_settings, backend=model)
     assert "1526 (2006) and 2193 (2017)" in a.text and not a.unsupported
+
+
+def test_a_person_the_source_gives_another_office_is_no_answer(seed_settings):
+    # Measured (q079): "Who is the Secretary General of the Parliamentary Assembly ...?"
+    # got "Alain Berset [1]", whose source calls him the Council of Europe's.
+    q = "Who is the Secretary General of the Parliamentary Assembly of the Council of Europe?"
+    model = Scripted(
+        "The Secretary General of the Parliamentary Assembly of the Council of Europe is "
+        "Alain Berset [1]."
+    )
+    a = answer(q, settings=seed_settings, backend=model)
+    assert a.abstained and a.unsupported
+    # ...while the office the source does give him is an answer.
+    ok = "Who is the Secretary General of the Council of Europe?"
+    model = Scripted("The Council of Europe Secretary General is Alain Berset [1].")
+    assert not answer(ok, settings=seed_settings, backend=model).abstained

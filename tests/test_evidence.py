@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag.answer_types import co_listed, split_compound
+from rag.answer_types import acronyms, co_listed, holds_role, split_compound
 from rag.config import Settings
 from rag.embeddings import get_embedder
 from rag.evidence import (
@@ -381,3 +381,73 @@ def test_numbered_references_a_source_lists_together_with_the_answers(question, 
     french = "rappelle" in question
     quote, lang = (RAPPELLE, "fr") if french else (RECALLS, "en")
     assert co_listed(question, answer, quote, lang) == expected
+
+
+BERSET = (
+    "On the sidelines of the session, he met with Roussopoulos, Council of Europe Secretary "
+    "General Alain Berset, and PACE rapporteur on Kazakhstan Zsolt Németh."
+)
+PACE = {"PACE": "Parliamentary Assembly of the Council of Europe"}
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "quote", "expected"),
+    [
+        # The near miss: the source's Berset is the Council of Europe's Secretary General.
+        (
+            "Who is the Secretary General of the Parliamentary Assembly of the Council of Europe?",
+            "The Secretary General of the PACE is Alain Berset [1].",
+            BERSET,
+            False,
+        ),
+        (
+            "Who is the Secretary General of the Council of Europe?",
+            "Alain Berset [1].",
+            BERSET,
+            True,
+        ),
+        # An acronym stands for its long form; one office word is enough ("Chairperson").
+        (
+            "Who is the President of the Parliamentary Assembly of the Council of Europe?",
+            "Theodoros Roussopoulos [1].",
+            SIGNED,
+            True,
+        ),
+        ("Who is the Speaker of the Kazakh Senate?", "Maulen Ashimbayev [1].", SIGNED, True),
+        # In "A's title A and B's title B" each has their own title.
+        (
+            "Who is the President of the Kazakh Senate?",
+            "Theodoros Roussopoulos [1].",
+            SIGNED,
+            False,
+        ),
+        # The office after the name, in its own clause.
+        (
+            "Who is the Minister of Justice?",
+            "Yerlan Sarsembayev [1].",
+            "It was written by Yerlan Sarsembayev, the Minister of Justice, in Astana.",
+            True,
+        ),
+        # The role is the noun phrase, without what follows it.
+        (
+            "Who was the Secretary General of the Council of Europe that met him in 2025?",
+            "Alain Berset [1].",
+            BERSET,
+            True,
+        ),
+        # Not a role holder question, or no new name in the answer: not judged.
+        ("Who is Zsolt Németh?", "He is the PACE rapporteur [1].", BERSET, None),
+        ("Who signed the statement?", "Maulen Ashimbayev [1].", SIGNED, None),
+        ("Who is the Secretary General of the Council of Europe?", "He is [1].", BERSET, None),
+    ],
+)
+def test_the_source_must_give_the_answers_person_the_role_asked_about(
+    question, answer, quote, expected
+):
+    assert holds_role(question, answer, quote, "en", PACE) is expected
+
+
+def test_acronyms_are_read_from_their_definition():
+    text = "Kazakhstan and the Parliamentary Assembly of the Council of Europe (PACE) reaffirmed"
+    assert acronyms(text) == PACE
+    assert acronyms("the UN (United Nations) and (XYZ) nothing") == {}
