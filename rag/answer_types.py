@@ -356,7 +356,8 @@ def holds_role(
         ...            "He met Council of Europe Secretary General Alain Berset.")
         False
     """
-    m = _ROLE_QUESTION.match(question)
+    parts = split_compound(question)  # "Who was the rapporteur, and which committee ...?"
+    m = _ROLE_QUESTION.match(parts[0] if parts else question)
     if not m:
         return None
     # The role is the noun phrase: "President of PACE before Roussopoulos" -> "President of
@@ -382,13 +383,20 @@ def holds_role(
 
 
 def _role_words(role: str, lang: str) -> tuple[set[str], set[str]]:
-    """The stems of a role's office words and of its other content words."""
+    """The stems of a role's office words, and of the names that say whose office it is
+    ("Parliamentary Assembly", "Kazakh Senate"). Lowercase words and a numbered document
+    ("the report behind Resolution 2616": the source may be that document) are not
+    required."""
     from rag.evidence import terms
 
+    documents = {w.lower() for w in re.findall(r"\b([A-Z]\w+)\s+(?:n[o°.]*\s*)?\d", role)}
     office: set[str] = set()
     rest: set[str] = set()
     for t in terms(role, lang):
-        (office if t.surface.lower() in _OFFICE_WORDS else rest).add(t.key)
+        if t.surface.lower() in _OFFICE_WORDS:
+            office.add(t.key)
+        elif t.kind == "name" and t.surface.lower() not in documents:
+            rest.add(t.key)
     return office, rest
 
 
@@ -402,7 +410,7 @@ def _clauses_naming(quote: str, surname: str) -> list[str]:
     names no other person."""
     out = []
     for m in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", quote):
-        before = re.split(r"[,;:()]|(?<=[.!?])\s", quote[: m.end()])[-1]
+        before = re.split(r"[,;()]|(?<=[.!?])\s", quote[: m.end()])[-1]  # "rapporteur: X"
         # "A's title A and B's title B": B's clause starts after the "and" that follows a
         # person ("... Political Affairs and Democracy" is one name).
         pieces = re.split(r"\s(?:and|et|e)\s", before)
@@ -410,7 +418,7 @@ def _clauses_naming(quote: str, surname: str) -> list[str]:
             if _person_names(" and ".join(pieces[:i])):
                 before = " ".join(pieces[i:])
                 break
-        after = re.split(r"[;:()]|(?<=[.!?])\s", quote[m.end() :])[0]
+        after = re.split(r"[;()]|(?<=[.!?])\s", quote[m.end() :])[0]
         parts = after.split(",")
         nxt = parts[1] if len(parts) > 1 and not parts[0].strip() else ""
         if nxt and (_person_names(nxt) or re.match(r"\s*(and|et|e)\b", nxt)):

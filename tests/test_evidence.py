@@ -435,6 +435,16 @@ PACE = {"PACE": "Parliamentary Assembly of the Council of Europe"}
             BERSET,
             True,
         ),
+        # Measured (q038): a compound question, an office given as "rapporteur: Mr X", and
+        # a role "of the report behind Resolution 2616" in that resolution's own footnote.
+        (
+            "Who was the rapporteur of the report behind Resolution 2616, and which "
+            "committee prepared it?",
+            "The rapporteur was Mr Zsolt Németh [1].",
+            "(see Doc. 16245, report of the Committee on Political Affairs and Democracy, "
+            "rapporteur: Mr Zsolt Németh).",
+            True,
+        ),
         # Not a role holder question, or no new name in the answer: not judged.
         ("Who is Zsolt Németh?", "He is the PACE rapporteur [1].", BERSET, None),
         ("Who signed the statement?", "Maulen Ashimbayev [1].", SIGNED, None),
