@@ -406,8 +406,9 @@ def _mentions_office(clause: str) -> bool:
 
 def _clauses_naming(quote: str, surname: str) -> list[str]:
     """The clause of ``quote`` that ends with ``surname`` (from the last comma, semicolon,
-    sentence start, or "and" after another person before it), plus the next clause when it
-    names no other person."""
+    sentence start, or "and" after another person before it), plus what follows the name
+    up to the next comma ("X is the Minister of ...") or, right after a comma, the next
+    clause (", the Minister of ...,"), when it names no other person."""
     out = []
     for m in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", quote):
         before = re.split(r"[,;()]|(?<=[.!?])\s", quote[: m.end()])[-1]  # "rapporteur: X"
@@ -419,9 +420,10 @@ def _clauses_naming(quote: str, surname: str) -> list[str]:
                 before = " ".join(pieces[i:])
                 break
         after = re.split(r"[;()]|(?<=[.!?])\s", quote[m.end() :])[0]
+        # ", the Minister of Justice," or " is the Minister of Justice of Kazakhstan."
         parts = after.split(",")
-        nxt = parts[1] if len(parts) > 1 and not parts[0].strip() else ""
-        if nxt and (_person_names(nxt) or re.match(r"\s*(and|et|e)\b", nxt)):
+        nxt = parts[0] if parts[0].strip() or len(parts) == 1 else parts[1]
+        if _person_names(nxt) or re.match(r"\s*(and|et|e)\b", nxt):
             nxt = ""
         out.append(f"{before} {nxt}".strip())
     return out

@@ -445,6 +445,13 @@ PACE = {"PACE": "Parliamentary Assembly of the Council of Europe"}
             "rapporteur: Mr Zsolt Németh).",
             True,
         ),
+        # The office stated after the name.
+        (
+            "Who is the Minister of Justice of Kazakhstan?",
+            "Yerlan Sarsembayev [1].",
+            "Yerlan Sarsembayev is the Minister of Justice of Kazakhstan.",
+            True,
+        ),
         # Not a role holder question, or no new name in the answer: not judged.
         ("Who is Zsolt Németh?", "He is the PACE rapporteur [1].", BERSET, None),
         ("Who signed the statement?", "Maulen Ashimbayev [1].", SIGNED, None),
