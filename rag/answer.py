@@ -315,10 +315,12 @@ def _wrong_holder(
     """Whether a "Who is the <role>?" answer names someone none of its cited quotes gives
     that role (``rag.answer_types.holds_role``). Quotes in another language than the
     question are not judged (their words cannot be compared)."""
-    from rag.answer_types import holds_role
+    from rag.answer_types import holds_role, role_asked
     from rag.index import open_index
     from rag.lexical import lexical_index
 
+    if role_asked(q) is None:
+        return False  # most questions: no index lookup
     known = lexical_index(open_index(settings)).acronyms
     verdicts = [
         holds_role(q, checked.text, c.quote, lang, known)
@@ -394,8 +396,9 @@ def _in_language(
 def _ask_in_english(
     english: str, passages: list[Passage], backend: Backend, settings: Settings, lang: str
 ) -> _Final | None:
-    """A French or Italian question the model declined although the gate found a sentence
-    that answers it, asked again in its English wording over the same passages; the
+    """A French or Italian question the model declined although the gate let it through
+    (it did not find the evidence clearly absent), asked again in its English wording over
+    the same passages; the
     verified English answer is then put into the question's language (``_in_language``).
     None when the model declines again or its answer fails verification or is off topic.
 

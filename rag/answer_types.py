@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "TITLE_WORDS",
     "acronyms",
     "answer_type",
     "co_listed",
     "date_words",
     "drop_years",
     "holds_role",
+    "role_asked",
     "satisfies_type",
     "split_compound",
     "tokens",
@@ -275,7 +277,7 @@ def co_listed(
     for m in lists.finditer(quote):
         rest = [x for x in re.split(r",\s+(?=\S)", m[2]) if x.strip()] if m[2] else []
         members = [x.strip().rstrip(".") for x in (m[1], *rest, m[3])]  # not a full stop
-        if kind == "person" and not all(_has_person_name(x) for x in members):
+        if people and not all(_has_person_name(x) for x in members):
             continue
         named = [x for x in members if key(x).lower() in folded]
         # A person with their title ("PACE President ..."); a reference without its title.
@@ -310,6 +312,16 @@ _OFFICE_WORDS_TEXT = (
     "segretario generale presidente vice ministro primo relatore capo direttore"
 )
 _OFFICE_WORDS = frozenset(_OFFICE_WORDS_TEXT.split())
+#: Capitalised words of titles and institutions, which a translation translates
+#: ("Minister of Justice" -> "Ministro della Giustizia"): the office words and these.
+_BODY_WORDS_TEXT = (
+    "ministry justice presidency assembly council parliament parliamentary senate court "
+    "constitutional committee commission office group union national international state "
+    "states republic government resolution convention agreement declaration statement "
+    "report session ministère assemblée conseil parlement sénat cour commission ministero "
+    "giustizia assemblea consiglio parlamento senato corte"
+)
+TITLE_WORDS = _OFFICE_WORDS | frozenset(_BODY_WORDS_TEXT.split())
 _ROLE_END = re.compile(
     r"\s+(?:that|who|which|whom|whose|before|after|since|during|until|when|qui|que|dont|"
     r"avant|après|depuis|pendant|quand|che|cui|prima|dopo|durante|quando)\b",
@@ -337,6 +349,15 @@ def acronyms(text: str) -> dict[str, str]:
     return out
 
 
+def role_asked(question: str) -> str | None:
+    """The office a "Who is the <role>?" question asks the holder of, as a noun phrase
+    (None for other questions): "Who was President of PACE before Roussopoulos?" ->
+    "President of PACE"; a compound question is read by its first question."""
+    parts = split_compound(question)  # "Who was the rapporteur, and which committee ...?"
+    m = _ROLE_QUESTION.match(parts[0] if parts else question)
+    return _ROLE_END.split(m["role"])[0] if m else None
+
+
 def holds_role(
     question: str, answer: str, quote: str, lang: str = "en", known: dict[str, str] | None = None
 ) -> bool | None:
@@ -346,23 +367,20 @@ def holds_role(
 
     The role must be said of that person in the quote's clause holding their name: the
     words before it back to a comma or the sentence start ("Council of Europe Secretary
-    General Alain Berset"), and the clause after it when that names no one else (", the
-    Speaker of the Senate,"). Every word of the role that is not an office word must be
-    there (an acronym counts for its long form, from ``known`` or the quote); one office
-    word is enough ("Chairperson" for "Speaker").
+    General Alain Berset"), and what follows it when that names no one else (", the
+    Speaker of the Senate,"; " is the Minister of Justice"). The names of the role that
+    say whose office it is must be there ("Parliamentary Assembly"; an acronym counts for
+    its long form, from ``known`` or the quote); one office word is enough ("Chairperson"
+    for "Speaker").
 
         >>> holds_role("Who is the Secretary General of the Parliamentary Assembly?",
         ...            "It is Alain Berset [1].",
         ...            "He met Council of Europe Secretary General Alain Berset.")
         False
     """
-    parts = split_compound(question)  # "Who was the rapporteur, and which committee ...?"
-    m = _ROLE_QUESTION.match(parts[0] if parts else question)
-    if not m:
+    role = role_asked(question)
+    if role is None:
         return None
-    # The role is the noun phrase: "President of PACE before Roussopoulos" -> "President of
-    # PACE"; "Minister who wrote the article" -> "Minister".
-    role = _ROLE_END.split(m["role"])[0]
     office, rest = _role_words(role, lang)
     if not office:
         return None  # "Who is Zsolt Németh?" asks for a description, not a holder

@@ -25,6 +25,7 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
+from rag.answer_types import TITLE_WORDS
 from rag.text import stem, stopwords, words
 
 if TYPE_CHECKING:
@@ -140,17 +141,6 @@ def lexical_index(index: ChunkIndex) -> LexicalIndex:
 
 
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]{3,}")
-#: Capitalised words of titles and institutions: a translation translates them
-#: ("Minister of Justice" -> "Ministro della Giustizia"), so they are not names to restore.
-_TITLE_WORDS_TEXT = (
-    "minister ministry justice president presidency speaker secretary general chairperson "
-    "chairman chair assembly council parliament parliamentary senate court constitutional "
-    "committee commission office group union national international state states republic "
-    "government resolution convention agreement declaration statement report session "
-    "ministre ministère président assemblée conseil parlement sénat cour commission "
-    "ministro ministero giustizia presidente assemblea consiglio parlamento senato corte"
-)
-_TITLE_WORDS = frozenset(_TITLE_WORDS_TEXT.split())
 #: A translated name this close to a name of the question is a garbled copy of it.
 _GARBLED = 0.6
 
@@ -171,7 +161,9 @@ def repair_names(
     With ``keep_known`` a name of ``original`` the corpus uses is put back as written
     (translating an answer: its names are already the corpus's).
     """
-    names = [m.group(0) for m in _NAME.finditer(original) if m.group(0).lower() not in _TITLE_WORDS]
+    # Titles and institutions are translated, not names to restore ("Ministro della
+    # Giustizia" had come back as "Minister della Justice").
+    names = [m.group(0) for m in _NAME.finditer(original) if m.group(0).lower() not in TITLE_WORDS]
     if not names:
         return translated
 
