@@ -23,6 +23,8 @@ __all__ = [
     "date_words",
     "drop_years",
     "holds_role",
+    "kind_asked",
+    "names_kind",
     "role_asked",
     "satisfies_type",
     "split_compound",
@@ -445,3 +447,132 @@ def _clauses_naming(quote: str, surname: str) -> list[str]:
             nxt = ""
         out.append(f"{before} {nxt}".strip())
     return out
+
+
+#: Kinds of thing a "which <noun>" question asks for that the sources name with that noun
+#: ("the opposition party « Alga Kazakhstan »", "the Committee on Political Affairs"), in
+#: English, French and Italian, singular and plural; the first word is the kind's name.
+_KIND_NOUNS_TEXT = (
+    "party parties parti partis partito partiti",
+    "committee committees commission commissions comité comités commissione commissioni "
+    "comitato comitati",
+    "group groups groupe groupes gruppo gruppi",
+    "convention conventions convenzione convenzioni",
+    "court courts cour cours tribunal tribunaux corte corti tribunale tribunali",
+    "agency agencies agence agences agenzia agenzie",
+    "ministry ministries ministère ministères ministero ministeri",
+)
+_KIND_OF = {w: ws.split()[0] for ws in _KIND_NOUNS_TEXT for w in ws.split()}
+_KIND_FORMS = {ws.split()[0]: frozenset(ws.split()) for ws in _KIND_NOUNS_TEXT}
+#: "In which city ...?": answered by a place that is not a country.
+_CITY_NOUNS_TEXT = "city cities town towns capital ville villes capitale città"
+_CITY_NOUNS = frozenset(_CITY_NOUNS_TEXT.split())
+#: Where an answer puts something: "held in Kazakhstan", "in the Republic of Kazakhstan",
+#: "à Strasbourg", "a Ginevra".
+_PLACE = re.compile(
+    r"\b(?i:in|at|à|en|dans|a|nella|nel)\s+(?:the\s+)?"
+    r"([A-ZÀ-ÖØ-Þ][\w’'-]+(?:\s+(?:of\s+|de\s+|du\s+|di\s+|del\s+)?[A-ZÀ-ÖØ-Þ][\w’'-]+)*)"
+)
+_WHICH_WORD = r"(?:which|what|quel|quelle|quels|quelles|quale|quali)"
+#: Between "which" and its noun, adjectives and names ("which political party", "which
+#: Council of Europe group"), never a verb or an article ("what did the committee say?").
+_NOT_BETWEEN_TEXT = (
+    "is are was were be been do does did has have had will would can could should may "
+    "the a an this that these those its his her their "
+    "est sont était a ont le la les l un une ce cette "
+    "è sono era ha hanno il lo gli i un una questo questa"
+)
+_NOT_BETWEEN = frozenset(_NOT_BETWEEN_TEXT.split())
+
+
+def kind_asked(question: str) -> str | None:
+    """The kind of thing a "which <noun>" question asks for: a key of the kind nouns
+    ("party", "committee", ...), "city", or None.
+
+    >>> kind_asked("Which political party does he belong to?")
+    'party'
+    >>> kind_asked("De quel groupe du Conseil de l'Europe le Kazakhstan devrait-il être membre ?")
+    'group'
+    >>> kind_asked("What did the committee recommend?") is None
+    True
+    """
+    parts = split_compound(question)
+    words = re.findall(r"[^\W\d_]+", (parts[0] if parts else question).lower())
+    for i, w in enumerate(words):
+        if not re.fullmatch(_WHICH_WORD, w):
+            continue
+        for noun in words[i + 1 : i + 5]:
+            if noun in _CITY_NOUNS:
+                return "city"
+            if noun in _KIND_OF:
+                return _KIND_OF[noun]
+            if noun in _NOT_BETWEEN:
+                break
+    return None
+
+
+def names_kind(kind: str | None, question: str, answer: str, quotes: list[str]) -> bool | None:
+    """Whether an answer names a thing of the kind the question asks for; None when the
+    question asks for no kind (or the answer names nothing new).
+
+    - a kind noun: one of the cited quotes, the source sentences the answer rests on,
+      calls something by that noun ("party", "parti", "partito"). The answer's own words
+      do not count, since they echo the question ("The political party he belongs to is
+      the Committee on Political Affairs [1].");
+    - "city": the places the answer puts things in ("in X", "à X", "a X") that the
+      question does not name are not all countries ("held in Kazakhstan" does not say in
+      which city).
+
+        >>> names_kind("city", "In which city was it held?", "It was held in Kazakhstan [1].", [])
+        False
+        >>> names_kind("city", "In which city was it held?", "It was held in Astana [1].", [])
+        True
+    """
+    if kind is None:
+        return None
+    if kind == "city":
+        from rag.text import fold
+
+        asked = {fold(w) for w in tokens(question)}
+        # A place is named by its last word: "the Republic of Kazakhstan" -> "kazakhstan".
+        places = [fold(m[1].split()[-1]) for m in _PLACE.finditer(strip_brackets(answer))]
+        places = [p for p in places if p not in asked and p not in TITLE_WORDS]
+        if not places:
+            return None
+        countries = country_words()
+        return not all(p in countries for p in places)
+    forms = _KIND_FORMS[kind]
+    return any(w.lower() in forms for q in quotes for w in tokens(q))
+
+
+def strip_brackets(text: str) -> str:
+    """``text`` without its ``[n]`` markers."""
+    return re.sub(r"\[[\d,;\s]+\]", " ", text)
+
+
+_COUNTRY_WORDS: frozenset[str] | None = None
+
+
+def country_words() -> frozenset[str]:
+    """Folded one-word country names in English, French and Italian ("kazakhstan",
+    "kazakistan", "russia"), from ISO 3166 (pycountry's data and translations, offline).
+    Longer names ("Russian Federation") are left out: their words are not countries."""
+    global _COUNTRY_WORDS
+    if _COUNTRY_WORDS is None:
+        import gettext
+
+        import pycountry
+
+        from rag.text import fold
+
+        names: set[str] = set()
+        for c in pycountry.countries:
+            names.update(
+                v for a in ("name", "common_name", "official_name") if (v := getattr(c, a, None))
+            )
+        for lang in ("fr", "it"):
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+            names.update(tr.gettext(c.name) for c in pycountry.countries)
+        words = {fold(n) for n in names if " " not in n and "," not in n}
+        _COUNTRY_WORDS = frozenset(words)
+    return _COUNTRY_WORDS

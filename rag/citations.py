@@ -8,7 +8,9 @@ year and locator, not the day of the document's date: see ``Passage.label``) nor
 passage sentence that shares most of its words (or a runner-up sharing at least half as
 many). Numbers are what small models invent most, and a "20" elsewhere in the passage
 is no support for "refused 20 times".
-A sentence is supported when the score is >= ``THRESHOLD``.
+A sentence is supported when the score is >= ``THRESHOLD``. A supported sentence that
+copies its quote but adds "only" (or another limiter or negation) to the copied words, or
+leaves out the quote's "not", is put back to what the quote says (``keep_polarity``).
 
     >>> p = [Passage("c1", "a.txt", "The Assembly calls for releasing 39 political prisoners.", 1)]
     >>> verify("The Assembly wants 39 political prisoners released [1].", p).citations[0].n
@@ -31,6 +33,7 @@ __all__ = [
     "THRESHOLD",
     "Verified",
     "drop_uncited_years",
+    "keep_polarity",
     "normalize_markers",
     "renumber",
     "sentences",
@@ -143,7 +146,8 @@ def sentences(text: str) -> list[str]:
     A full stop after an abbreviation does not end a sentence: a piece that starts with
     a digit or a lower-case letter ("Sept. 30", "No. 210", "n. 2616"), or that follows
     "Mr.", "Doc." and the like, continues the sentence before it; so does the text after
-    a paragraph number ("4. The Assembly ..." is one sentence). Markers written after
+    a paragraph number ("4. The Assembly ..." is one sentence). A list item's number
+    after a finished item ("...; 9.3. to increase ...") starts a new sentence. Markers written after
     the full stop ("... released. [1] Next") belong to the sentence before them:
     ["... released. [1]", "Next"]. The rules hold for English, French and Italian.
     """
@@ -158,8 +162,18 @@ def sentences(text: str) -> list[str]:
         part = part.strip()
         if not part:
             continue
+        # A list item's number after an item that ended ("...(Groupe Pompidou); 9.3. à
+        # accroître ...") opens the next item, unlike "Sept. 30" or "No. 210".
+        next_item = (
+            bool(out)
+            and _ENUMERATOR.fullmatch(part) is not None
+            and out[-1].endswith((";", "."))
+            and not _ABBREVIATION.search(out[-1])
+            and not _ENUMERATOR.fullmatch(out[-1])
+        )
         if (
             out
+            and not next_item
             and not _MARKER.search(out[-1])
             and (
                 part[0].isdigit()
@@ -335,6 +349,60 @@ def _joint_support(claim: str, ps: Sequence[Passage], lang: str) -> float:
     return support(claim, "\n".join(p.text for p in ps), lang, " ".join(p.label for p in ps))[0]
 
 
+#: Words that turn or narrow what a sentence says: a claim copying its quote with one of
+#: them added ("not only cosmetic changes" for "not cosmetic changes"), or with a negation
+#: left out, says something else than the source, yet shares all its words.
+_LIMITERS_TEXT = "only just merely solely seulement uniquement solo soltanto solamente"
+_NEGATIONS_TEXT = "not no never non mai jamais"
+_LIMITERS = frozenset(_LIMITERS_TEXT.split())
+_NEGATIONS = frozenset(_NEGATIONS_TEXT.split())
+_WORD = re.compile(r"\w+")
+
+
+def keep_polarity(claim: str, quote: str) -> str:
+    """``claim`` with the limiters and negations it adds to words it copies from
+    ``quote`` removed, and the negations it drops from them put back.
+
+    A word counts as copied when the quote has the same words right before and after it
+    (three at least in all): elsewhere the claim is paraphrasing, not copying.
+
+    >>> keep_polarity("He called them not only cosmetic changes but real examples.",
+    ...               "These are not cosmetic changes, but real examples.")
+    'He called them not cosmetic changes but real examples.'
+    >>> keep_polarity("The Assembly does recognise the referendum.",
+    ...               "The Assembly does not recognise the referendum.")
+    'The Assembly does not recognise the referendum.'
+    """
+    import difflib
+
+    spans = [(m.group(0).casefold(), m.start(), m.end()) for m in _WORD.finditer(claim)]
+    qwords = [m.group(0) for m in _WORD.finditer(quote)]
+    matcher = difflib.SequenceMatcher(
+        a=[w for w, _, _ in spans], b=[w.casefold() for w in qwords], autojunk=False
+    )
+    ops = matcher.get_opcodes()
+    edits: list[tuple[int, int, str]] = []
+    for k in range(1, len(ops) - 1):
+        tag, i1, i2, j1, j2 = ops[k]
+        before, after = ops[k - 1], ops[k + 1]
+        if before[0] != "equal" or after[0] != "equal":
+            continue
+        if (before[2] - before[1]) + (after[2] - after[1]) < 3:
+            continue
+        added = [w for w, _, _ in spans[i1:i2]]
+        if tag == "delete" and all(w in _LIMITERS | _NEGATIONS for w in added):
+            start, end = spans[i1][1], spans[i2 - 1][2]
+            while end < len(claim) and claim[end] == " ":
+                end += 1
+            edits.append((start, end, ""))
+        elif tag == "insert" and all(w.casefold() in _NEGATIONS for w in qwords[j1:j2]):
+            at = spans[i1][1]
+            edits.append((at, at, " ".join(qwords[j1:j2]) + " "))
+    for start, end, text in sorted(edits, reverse=True):
+        claim = claim[:start] + text + claim[end:]
+    return claim
+
+
 def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verified:
     """Check every sentence of ``text`` against the passages its ``[n]`` markers name.
 
@@ -376,6 +444,8 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
             unsupported.append(claim)
             continue
         good = _complete(claim, good, passages, clang, scored)
+        if passages[good[0] - 1].lang in ("", clang) and scored.get(good[0]):
+            claim = keep_polarity(claim, scored[good[0]][1])
         end = claim[-1] if claim[-1] in ".!?;:" else ""
         body = (claim[:-1] if end else claim).rstrip(" ,")  # "8, 2023, [1]." -> "2023 [1]."
         kept.append(f"{body} {''.join(f'[{n}]' for n in good)}{end}")

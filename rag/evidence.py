@@ -40,6 +40,8 @@ from rag.answer_types import (
     TOKEN_RE,
     answer_type,
     date_words,
+    kind_asked,
+    names_kind,
     satisfies_type,
 )
 from rag.answer_types import tokens as _tokens
@@ -67,20 +69,22 @@ log = logging.getLogger(__name__)
 LANGS = ("en", "fr", "it")
 
 # Words that frame a question rather than name what it is about. Kept apart from the
-# stop word lists (bm25s) because they are content words elsewhere ("year", "want").
+# stop word lists (bm25s) because they are content words elsewhere ("year", "want"). A
+# source names a city without calling it one ("issued ... in Strasbourg"): "city" asks
+# for a place (``rag.answer_types.kind_asked``), like "where".
 _QUESTION_WORDS = {
     "en": "how many much what when where who whom whose which why year years date day "
     "want wants wanted say says said tell mention mentioned describe according ask asks "
     "asked call calls document documents text happen happened kind type regarding "
     "concerning besides else also still actually exactly really new take took place part "
-    "role relation related way thing things name named mentioned refer refers",
+    "role relation related way thing things name named mentioned refer refers city town",
     "fr": "quel quelle quels quelles quand combien qui que quoi où pourquoi comment lequel "
     "laquelle lesquels lesquelles est-ce année ans date jour demande demandent demander "
     "veut veulent dit disent dire selon document documents texte cette cet ceci sujet "
-    "concernant propos aussi encore également autre autres lieu",
+    "concernant propos aussi encore également autre autres lieu ville",
     "it": "chi qual quando quanti quante quanto quanta quale quali cosa che dove perché come "
     "anno anni data giorno chiede chiedono chiedere vuole vogliono dice dicono dire "
-    "secondo documento documenti testo riguardo anche ancora altro altri luogo",
+    "secondo documento documenti testo riguardo anche ancora altro altri luogo città",
 }
 
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -351,6 +355,8 @@ def assess(
     lang = lang or detect_lang(question)
     asked_part, context = _split_context(question)
     kind = answer_type(asked_part)
+    # "Which political party ...?": the sentence must call something a party.
+    thing = kind_asked(asked_part) if kind is None else None
     qterms = terms(asked_part, lang)
     ctx = [t for t in terms(context, lang) if t.key not in {q.key for q in qterms}]
     if not qterms:  # "et quand ? Kazakhstan peine mort": the context is the question
@@ -412,8 +418,10 @@ def assess(
         c.has_focus = any(pbag.has(t) for t in focus)
         in_source = source_words[passages[c.index].source]
         c.missing_names = [t.surface for t in names if t.key not in in_source]
-        c.type_ok = satisfies_type(kind, _unasked(c.sentence, asked)) and all(
-            bag.has(t) for t in counted
+        c.type_ok = (
+            satisfies_type(kind, _unasked(c.sentence, asked))
+            and all(bag.has(t) for t in counted)
+            and names_kind(thing, asked_part, c.sentence, [c.sentence]) is not False
         )
     cands.sort(key=lambda c: c.cov_window + 0.5 * c.cov_passage, reverse=True)
     if embedder is not None:

@@ -373,3 +373,44 @@ def test_a_source_that_supports_a_claim_only_by_its_label_is_quoted_by_its_label
     assert [c.n for c in v.citations] == [1, 2] and not v.unsupported
     assert v.citations[0].quote == "Trasmessa il 7 ottobre 2025"
     assert v.citations[1].quote == "Risoluzione 2616 (2025), §4"
+
+
+def test_each_item_of_a_numbered_list_is_its_own_sentence():
+    # Measured (q062): "9.2.2. ... (Groupe Pompidou); 9.3. à accroître ..." was one
+    # sentence, so a claim about item 9.3 was quoted with item 9.2.2 and looked on topic.
+    text = (
+        "9.2.2. à envisager de devenir membre du Groupe Pompidou;\n\n"
+        "9.3. à accroître sa participation aux travaux de l'Assemblée.\n\n"
+        "10. L'Assemblée appelle les autorités du Kazakhstan:"
+    )
+    assert sentences(text) == [
+        "9.2.2. à envisager de devenir membre du Groupe Pompidou;",
+        "9.3. à accroître sa participation aux travaux de l'Assemblée.",
+        "10. L'Assemblée appelle les autorités du Kazakhstan:",
+    ]
+    # A number after an abbreviation still continues its sentence.
+    assert sentences("It is CETS No. 210. It was signed.") == [
+        "It is CETS No. 210.",
+        "It was signed.",
+    ]
+
+
+def test_a_limiter_added_or_a_negation_dropped_in_copied_words_is_undone():
+    # Measured (q053): "not only cosmetic changes" for the source's "not cosmetic changes":
+    # the same words, the opposite claim, and verification passed it.
+    p = [
+        Passage(
+            "c1",
+            "a.txt",
+            "Zsolt Németh said that these are not cosmetic changes, but real examples that "
+            "demonstrate the country's determination. The Senate does not recognise it.",
+            1,
+        )
+    ]
+    v = verify("He called them not only cosmetic changes but real examples [1].", p)
+    assert v.text == "He called them not cosmetic changes but real examples [1]."
+    v = verify("The Senate does recognise it [1].", p)
+    assert v.text == "The Senate does not recognise it [1]."
+    # Paraphrase is left alone: "only" here copies nothing around it.
+    v = verify("Only real examples show the country's determination [1].", p)
+    assert v.text == "Only real examples show the country's determination [1]."

@@ -11,7 +11,14 @@ from dataclasses import replace
 
 import pytest
 
-from rag.answer_types import acronyms, co_listed, holds_role, split_compound
+from rag.answer_types import (
+    acronyms,
+    co_listed,
+    holds_role,
+    kind_asked,
+    names_kind,
+    split_compound,
+)
 from rag.config import Settings
 from rag.embeddings import get_embedder
 from rag.evidence import (
@@ -468,3 +475,62 @@ def test_acronyms_are_read_from_their_definition():
     text = "Kazakhstan and the Parliamentary Assembly of the Council of Europe (PACE) reaffirmed"
     assert acronyms(text) == PACE
     assert acronyms("the UN (United Nations) and (XYZ) nothing") == {}
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which political party does he belong to?", "party"),
+        ("Which Council of Europe group does the Assembly encourage Kazakhstan to join?", "group"),
+        ("De quel groupe du Conseil de l'Europe l'Assemblée parle-t-elle ?", "group"),
+        ("A quale partito appartiene?", "party"),
+        ("In which city was the Congress held?", "city"),
+        ("Dans quelle ville la déclaration a-t-elle été publiée ?", "city"),
+        ("In quale città si è tenuto il Congresso?", "city"),
+        # A verb or an article between "which" and the noun: no kind is asked.
+        ("What did the committee recommend?", None),
+        ("Which of the parties won?", None),
+        ("Who was the rapporteur, and which committee prepared it?", None),
+        ("When was the resolution adopted?", None),
+    ],
+)
+def test_the_kind_of_thing_a_which_question_asks_for(question, kind):
+    assert kind_asked(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer", "quotes", "expected"),
+    [
+        (
+            "party",
+            "It is the Committee on Political Affairs and Democracy [1].",
+            [
+                "report of the Committee on Political Affairs and Democracy, rapporteur: "
+                "Mr Zsolt Németh"
+            ],
+            False,
+        ),
+        (
+            "party",
+            "It is Alga Kazakhstan [1].",
+            ["refusal to register the peaceful opposition party « Alga Kazakhstan »"],
+            True,
+        ),
+        (
+            "party",
+            "È Alga Kazakhstan [1].",
+            ["il partito di opposizione « Alga Kazakhstan »"],
+            True,
+        ),
+        ("city", "It was held in Kazakhstan [1].", [], False),
+        ("city", "Si è tenuto in Kazakistan [1].", [], False),
+        ("city", "It was held in the Republic of Kazakhstan [1].", [], False),
+        ("city", "It was issued on Sept. 30 in Strasbourg [1].", [], True),
+        ("city", "Elle a été publiée à Strasbourg [1].", [], True),
+        # No place named: not judged here.
+        ("city", "It was held on 15 March [1].", [], None),
+        (None, "Anything [1].", [], None),
+    ],
+)
+def test_the_answer_must_name_a_thing_of_the_kind_asked(kind, answer, quotes, expected):
+    assert names_kind(kind, "In which city or party was it?", answer, quotes) is expected
