@@ -18,10 +18,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.config import BACKENDS, Settings
 from rag.errors import ConfigError, RAGError
+
+if TYPE_CHECKING:
+    from rag.eval_judge import Judge
 
 __all__ = ["main"]
 
@@ -148,6 +151,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _judge(name: str, settings: Settings) -> Judge:
+    """The citation judge ``--judge`` names. ``auto``: cross-lingual when the backend is
+    an LLM (which then also translates the claims it judges), else lexical: extractive
+    answers quote their sources in the sources' language."""
+    from rag.eval_judge import LexicalJudge, backend_translator, cross_lingual_judge
+    from rag.llm.base import get_backend
+
+    if name == "lexical":
+        return LexicalJudge()
+    backend = get_backend(settings)
+    if name == "auto" and not backend.uses_prompt:
+        return LexicalJudge()
+    if not backend.uses_prompt:
+        raise ConfigError(
+            "--judge cross-lingual translates claims with an LLM: use it with "
+            "--backend llamacpp or openai."
+        )
+    return cross_lingual_judge(backend_translator(backend))
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from rag.eval_report import compare, load_result, write_html, write_json
 
@@ -169,6 +192,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result = run_eval(
         items,
         answer_fn=lambda q, h: answer(q, h, settings=settings),
+        judge=_judge(args.judge, settings),
         k=args.k,
         backend=resolve_backend_name(settings),
         dataset=str(args.dataset),
@@ -239,6 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         metavar="RESULT.json",
         help="with --html: one report from earlier results (e.g. one per backend)",
+    )
+    s.add_argument(
+        "--judge",
+        choices=("auto", "lexical", "cross-lingual"),
+        default="auto",
+        help="citation judge (auto: cross-lingual for LLM backends, lexical for extractive)",
     )
     s.add_argument("--thresholds", help="JSON file of metric thresholds; exit 1 below them")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -16,8 +16,10 @@ French and Italian, numbers kept verbatim) occur in the evidence, and every numb
 claim states occurs there too (numbers are what small models invent). It is a cheap,
 deterministic entailment proxy: it rewards quoting and close paraphrase, and misses
 support across languages or by synonyms, so cross-lingual answers score low with it.
-``embedding_judge`` adds a cosine-similarity fallback for paraphrases, and ``llm_judge``
-asks any ``rag.llm`` backend a yes/no entailment question:
+``cross_lingual_judge`` puts a claim into its evidence's language first when the two
+differ (an Italian answer from an English source) and then applies the lexical rules
+unchanged; ``embedding_judge`` adds a cosine-similarity fallback for paraphrases, and
+``llm_judge`` asks any ``rag.llm`` backend a yes/no entailment question:
 
     >>> judge = LexicalJudge()
     >>> judge("The Assembly wants 40 prisoners released.", "releasing 40 political prisoners")
@@ -46,7 +48,9 @@ __all__ = [
     "Claim",
     "Judge",
     "LexicalJudge",
+    "backend_translator",
     "citation_scores",
+    "cross_lingual_judge",
     "embedding_judge",
     "llm_judge",
     "split_claims",
@@ -154,6 +158,68 @@ def embedding_judge(
 
     judge.name = "embedding"  # type: ignore[attr-defined]
     return judge
+
+
+def cross_lingual_judge(
+    translate: Callable[[str, str], str | None], base: Judge | None = None
+) -> Judge:
+    """``base`` (default ``LexicalJudge``), and for a claim in another language than its
+    evidence, ``base`` on the claim put into the evidence's language.
+
+    A lexical judge matches words, so without this every French or Italian answer from an
+    English source counts as unsupported, true or not ("La Kazakhstan a été accordée un
+    statut observateur ..." against "Kazakhstan had been granted an observer status").
+    ``translate(text, lang)`` is e.g. ``backend_translator(backend)``. The translation is
+    judged by the same rules as an English claim (every number verbatim, 60% of the
+    content words), so the judge is no more lenient across languages than within one, and
+    no less blind: "has released 39" passes against "calls for releasing 39" in any
+    language. Measured on the eval set's gold pairs (session 6): 7/7 French and Italian
+    references against their English evidence accepted, 0 of 291 against other evidence.
+    """
+    from rag.evidence import detect_lang
+
+    lexical = base or LexicalJudge()
+    memo: dict[tuple[str, str], str | None] = {}
+
+    def judge(claim: str, evidence: str) -> bool:
+        if lexical(claim, evidence):
+            return True
+        target = detect_lang(evidence[:3000])
+        if detect_lang(claim) == target:
+            return False
+        if (claim, target) not in memo:
+            memo[(claim, target)] = translate(claim, target)
+            log.debug("judged in %s as: %s", target, memo[(claim, target)])
+        translated = memo[(claim, target)]
+        return translated is not None and lexical(translated, evidence)
+
+    judge.name = f"cross-lingual {getattr(lexical, 'name', 'judge')}"  # type: ignore[attr-defined]
+    judge.translations = memo  # type: ignore[attr-defined]
+    return judge
+
+
+def backend_translator(backend: Backend) -> Callable[[str, str], str | None]:
+    """``translate(text, lang)`` by a ``rag.llm`` backend (greedy decoding), for
+    ``cross_lingual_judge``; None when the backend fails or replies with nothing."""
+    from rag.errors import BackendError
+    from rag.llm.base import Request
+    from rag.prompt import build_translate_answer_messages
+
+    def translate(text: str, lang: str) -> str | None:
+        request = Request(
+            question=text,
+            messages=build_translate_answer_messages(text, lang),
+            max_tokens=2 * len(text.split()) + 32,
+            temperature=0.0,
+        )
+        try:
+            out = backend.complete(request).strip()
+        except BackendError as exc:
+            log.warning("could not translate a claim to judge it: %s", exc)
+            return None
+        return out.splitlines()[0].strip() if out else None
+
+    return translate
 
 
 _LLM_PROMPT = (

@@ -388,6 +388,10 @@ def run_eval(
         "n": len(records),
         "k": k,
         "judge": getattr(judge, "name", type(judge).__name__),
+        # How a cross-lingual judge read the claims it translated (claim -> translation).
+        "judge_translations": {
+            claim: out for (claim, _), out in getattr(judge, "translations", {}).items()
+        },
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "metrics": aggregate(records, k),
         "by_lang": by_lang,

@@ -14,8 +14,10 @@ import pytest
 
 from rag.answer import answer
 from rag.config import Settings
+from rag.eval_judge import backend_translator, cross_lingual_judge
 from rag.eval_report import write_json
 from rag.evaluation import check_thresholds, load_dataset, run_eval
+from rag.llm.base import get_backend
 
 pytestmark = pytest.mark.eval
 
@@ -23,10 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 GATE = json.loads((ROOT / "eval" / "thresholds.json").read_text())
 
 
-def _run(settings: Settings, items, out: Path) -> dict:
+def _run(settings: Settings, items, out: Path, judge=None) -> dict:
     result = run_eval(
         items,
         answer_fn=lambda q, h: answer(q, h, settings=settings),
+        judge=judge,
         k=settings.top_k,
         progress=False,
         backend=settings.llm_backend,
@@ -49,7 +52,10 @@ def test_local_model_meets_the_thresholds_on_the_subset(seed_settings, tmp_path)
     items = [i for i in load_dataset(ROOT / "eval" / "qa.jsonl") if i.id in wanted]
     assert len(items) == len(wanted)
     settings = seed_settings.replace(llm_backend="llamacpp")
-    result = _run(settings, items, tmp_path / "llamacpp.json")
+    # As `rag eval` judges an LLM backend: French and Italian claims are translated into
+    # their English sources' language by the same model, then judged lexically.
+    judge = cross_lingual_judge(backend_translator(get_backend(settings)))
+    result = _run(settings, items, tmp_path / "llamacpp.json", judge=judge)
     assert result["metrics"]["errors"] == 0
     assert check_thresholds(result, GATE["llamacpp"]) == []
 

@@ -14,7 +14,9 @@ import pytest
 from rag.errors import BackendError, ConfigError, IndexNotReadyError
 from rag.eval_judge import (
     LexicalJudge,
+    backend_translator,
     citation_scores,
+    cross_lingual_judge,
     embedding_judge,
     llm_judge,
     split_claims,
@@ -240,6 +242,57 @@ def test_llm_judge_asks_the_backend():
     assert judge("releasing prisoners", P_PRISONERS)
     assert not judge("Almaty hosted it", P_PRISONERS)
     assert judge.name == "llm:yesno"
+
+
+IT_CLAIM = "L'Assemblea chiede il rilascio di 39 prigionieri politici."
+
+
+def test_cross_lingual_judge_judges_the_claim_in_its_evidences_language():
+    asked: list[tuple[str, str]] = []
+    english = {
+        IT_CLAIM: "The Assembly asks for releasing 39 political prisoners.",
+        "L'Assemblea chiede il rilascio di 40 prigionieri politici.": (
+            "The Assembly asks for releasing 40 political prisoners."
+        ),
+    }
+
+    def translate(text: str, lang: str) -> str | None:
+        asked.append((text, lang))
+        return english.get(text)
+
+    judge = cross_lingual_judge(translate)
+    assert not LexicalJudge()(IT_CLAIM, P_PRISONERS)  # no shared words but "39"
+    assert judge(IT_CLAIM, P_PRISONERS)
+    assert asked == [(IT_CLAIM, "en")]
+    # The translation meets the same rules: a number the evidence lacks is no support.
+    assert not judge("L'Assemblea chiede il rilascio di 40 prigionieri politici.", P_PRISONERS)
+    # A claim in the evidence's language is judged as is, never translated.
+    assert not judge("Almaty hosted the Congress of Leaders.", P_PRISONERS)
+    assert judge("It wants 39 political prisoners released.", P_PRISONERS)
+    assert len(asked) == 2
+    # No translation (the backend failed): unsupported. Each claim is translated once.
+    assert not judge("Il Senato ha incontrato Matviyenko.", P_PRISONERS)
+    assert judge(IT_CLAIM, P_PRISONERS) and len(asked) == 3
+    assert judge.name == "cross-lingual lexical"
+
+
+@pytest.mark.llm
+def test_cross_lingual_judge_with_the_local_model_as_translator():
+    # Measured (q061): the local model's French answer from the English article, true,
+    # judged unsupported by the lexical judge alone.
+    from rag.config import Settings
+    from rag.llm.base import get_backend
+
+    evidence = (
+        "Earlier, it was reported that Kazakhstan had been granted an observer status at "
+        "the Council of Europe Convention 108 Committee."
+    )
+    judge = cross_lingual_judge(backend_translator(get_backend(Settings(llm_backend="llamacpp"))))
+    right = "La Kazakhstan a été accordée un statut observateur au Comité de la Convention 108."
+    assert not LexicalJudge()(right, evidence) and judge(right, evidence)
+    wrong = "Il Kazakistan è diventato membro del Comitato della Convenzione 109."
+    assert not judge(wrong, evidence)
+    assert judge(IT_CLAIM, P_PRISONERS)
 
 
 # --- per question, run, aggregate -------------------------------------------------------
