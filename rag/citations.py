@@ -10,7 +10,9 @@ many). Numbers are what small models invent most, and a "20" elsewhere in the pa
 is no support for "refused 20 times".
 A sentence is supported when the score is >= ``THRESHOLD``. A supported sentence that
 copies its quote but adds "only" (or another limiter or negation) to the copied words, or
-leaves out the quote's "not", is put back to what the quote says (``keep_polarity``).
+leaves out the quote's "not", is put back to what the quote says (``keep_polarity``); one
+that copies its quote but puts a name where the quote has another subject ("Ashimbayev
+emphasized ..." for "speakers emphasized ...") is unsupported (``swapped_subject``).
 
     >>> p = [Passage("c1", "a.txt", "The Assembly calls for releasing 39 political prisoners.", 1)]
     >>> verify("The Assembly wants 39 political prisoners released [1].", p).citations[0].n
@@ -39,6 +41,7 @@ __all__ = [
     "sentences",
     "stated_numbers",
     "support",
+    "swapped_subject",
     "verify",
 ]
 
@@ -403,6 +406,50 @@ def keep_polarity(claim: str, quote: str) -> str:
     return claim
 
 
+#: Subjects a name may stand for: a pronoun or a title ("he met", "the Speaker said").
+_STAND_INS_TEXT = "he she they we i il elle ils elles nous je egli ella lui lei loro noi io"
+
+
+def swapped_subject(claim: str, quote: str) -> bool:
+    """Whether ``claim`` copies ``quote`` but gives its words to someone the quote does
+    not name: a name where the quote has another subject, right before three or more
+    copied words.
+
+    >>> swapped_subject("Ashimbayev emphasized the importance of the reform.",
+    ...                 "During the session, speakers emphasized the importance of the reform.")
+    True
+    >>> swapped_subject("Ashimbayev met with Roussopoulos in Strasbourg.",
+    ...                 "On the sidelines, he met with Roussopoulos in Strasbourg.")
+    False
+    """
+    import difflib
+
+    from rag.answer_types import TITLE_WORDS
+
+    cwords = _WORD.findall(claim)
+    qwords = _WORD.findall(quote)
+    ops = difflib.SequenceMatcher(
+        a=[w.casefold() for w in cwords], b=[w.casefold() for w in qwords], autojunk=False
+    ).get_opcodes()
+    stand_ins = frozenset(_STAND_INS_TEXT.split()) | TITLE_WORDS
+    quoted = {w.casefold() for w in qwords}
+    for k, (tag, i1, i2, _, j2) in enumerate(ops[:-1]):
+        after = ops[k + 1]
+        if tag != "replace" or after[0] != "equal" or after[2] - after[1] < 3:
+            continue
+        named = [w for w in cwords[i1:i2] if w[:1].isupper()]
+        subject = qwords[j2 - 1]  # the quote's word right before the copied ones
+        if (
+            named
+            and len(named) == i2 - i1
+            and not any(w.casefold() in quoted for w in named)
+            and not subject[:1].isupper()
+            and subject.casefold() not in stand_ins
+        ):
+            return True
+    return False
+
+
 def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verified:
     """Check every sentence of ``text`` against the passages its ``[n]`` markers name.
 
@@ -445,7 +492,11 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
             continue
         good = _complete(claim, good, passages, clang, scored)
         if passages[good[0] - 1].lang in ("", clang) and scored.get(good[0]):
-            claim = keep_polarity(claim, scored[good[0]][1])
+            quote = scored[good[0]][1]
+            if swapped_subject(claim, quote):
+                unsupported.append(claim)  # "Ashimbayev emphasized" for "speakers emphasized"
+                continue
+            claim = keep_polarity(claim, quote)
         end = claim[-1] if claim[-1] in ".!?;:" else ""
         body = (claim[:-1] if end else claim).rstrip(" ,")  # "8, 2023, [1]." -> "2023 [1]."
         kept.append(f"{body} {''.join(f'[{n}]' for n in good)}{end}")

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 _OVERFETCH = 4
 #: ...and never fewer than this: a chunk ranked 30th densely but 2nd by BM25 must be seen.
 _MIN_CANDIDATES = 40
+#: RRF's constant. Measured in session 7: 10 lifts the extractive eval's hit@5 from 0.868
+#: to 0.921 (a chunk ranked 1st by both BM25 lists but 37th densely came 9th at 60), but
+#: the local model lost as much as it won (hit@5 0.934 -> 0.961, correct unchanged at
+#: 0.895, abstention recall 0.941 -> 0.882, citation precision 0.986 -> 0.959).
 _RRF_K = 60
 
 
