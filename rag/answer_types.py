@@ -14,6 +14,7 @@ generated answers.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 __all__ = [
     "TITLE_WORDS",
@@ -535,7 +536,7 @@ def names_kind(kind: str | None, question: str, answer: str, quotes: list[str]) 
 
         asked = {fold(w) for w in tokens(question)}
         # A place is named by its last word: "the Republic of Kazakhstan" -> "kazakhstan".
-        places = [fold(m[1].split()[-1]) for m in _PLACE.finditer(strip_brackets(answer))]
+        places = [fold(m[1].split()[-1]) for m in _PLACE.finditer(answer)]
         places = [p for p in places if p not in asked and p not in TITLE_WORDS]
         if not places:
             return None
@@ -545,34 +546,23 @@ def names_kind(kind: str | None, question: str, answer: str, quotes: list[str]) 
     return any(w.lower() in forms for q in quotes for w in tokens(q))
 
 
-def strip_brackets(text: str) -> str:
-    """``text`` without its ``[n]`` markers."""
-    return re.sub(r"\[[\d,;\s]+\]", " ", text)
-
-
-_COUNTRY_WORDS: frozenset[str] | None = None
-
-
+@cache
 def country_words() -> frozenset[str]:
     """Folded one-word country names in English, French and Italian ("kazakhstan",
     "kazakistan", "russia"), from ISO 3166 (pycountry's data and translations, offline).
     Longer names ("Russian Federation") are left out: their words are not countries."""
-    global _COUNTRY_WORDS
-    if _COUNTRY_WORDS is None:
-        import gettext
+    import gettext
 
-        import pycountry
+    import pycountry
 
-        from rag.text import fold
+    from rag.text import fold
 
-        names: set[str] = set()
-        for c in pycountry.countries:
-            names.update(
-                v for a in ("name", "common_name", "official_name") if (v := getattr(c, a, None))
-            )
-        for lang in ("fr", "it"):
-            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
-            names.update(tr.gettext(c.name) for c in pycountry.countries)
-        words = {fold(n) for n in names if " " not in n and "," not in n}
-        _COUNTRY_WORDS = frozenset(words)
-    return _COUNTRY_WORDS
+    names: set[str] = set()
+    for c in pycountry.countries:
+        names.update(
+            v for a in ("name", "common_name", "official_name") if (v := getattr(c, a, None))
+        )
+    for lang in ("fr", "it"):
+        tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        names.update(tr.gettext(c.name) for c in pycountry.countries)
+    return frozenset(fold(n) for n in names if " " not in n and "," not in n)

@@ -23,9 +23,11 @@ emphasized ..." for "speakers emphasized ...") is unsupported (``swapped_subject
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rag.answer_types import drop_years
 from rag.text import content_terms, fold, numbers, stopwords
@@ -150,8 +152,9 @@ def sentences(text: str) -> list[str]:
     a digit or a lower-case letter ("Sept. 30", "No. 210", "n. 2616"), or that follows
     "Mr.", "Doc." and the like, continues the sentence before it; so does the text after
     a paragraph number ("4. The Assembly ..." is one sentence). A list item's number
-    after a finished item ("...; 9.3. to increase ...") starts a new sentence. Markers written after
-    the full stop ("... released. [1] Next") belong to the sentence before them:
+    after a finished item ("...; 9.3. to increase ...") starts a new sentence. Markers
+    written after the full stop ("... released. [1] Next") belong to the sentence before
+    them:
     ["... released. [1]", "Next"]. The rules hold for English, French and Italian.
     """
     out: list[str] = []
@@ -362,6 +365,20 @@ _NEGATIONS = frozenset(_NEGATIONS_TEXT.split())
 _WORD = re.compile(r"\w+")
 
 
+def _align(claim: str, quote: str) -> tuple[list[re.Match[str]], list[str], list[Any]]:
+    """The claim's words (as matches: they carry their positions), the quote's words, and
+    the edit operations turning the one into the other, case-insensitive
+    (``difflib.SequenceMatcher.get_opcodes``)."""
+    cwords = list(_WORD.finditer(claim))
+    qwords = _WORD.findall(quote)
+    ops = difflib.SequenceMatcher(
+        a=[m.group(0).casefold() for m in cwords],
+        b=[w.casefold() for w in qwords],
+        autojunk=False,
+    ).get_opcodes()
+    return cwords, qwords, ops
+
+
 def keep_polarity(claim: str, quote: str) -> str:
     """``claim`` with the limiters and negations it adds to words it copies from
     ``quote`` removed, and the negations it drops from them put back.
@@ -376,14 +393,7 @@ def keep_polarity(claim: str, quote: str) -> str:
     ...               "The Assembly does not recognise the referendum.")
     'The Assembly does not recognise the referendum.'
     """
-    import difflib
-
-    spans = [(m.group(0).casefold(), m.start(), m.end()) for m in _WORD.finditer(claim)]
-    qwords = [m.group(0) for m in _WORD.finditer(quote)]
-    matcher = difflib.SequenceMatcher(
-        a=[w for w, _, _ in spans], b=[w.casefold() for w in qwords], autojunk=False
-    )
-    ops = matcher.get_opcodes()
+    cwords, qwords, ops = _align(claim, quote)
     edits: list[tuple[int, int, str]] = []
     for k in range(1, len(ops) - 1):
         tag, i1, i2, j1, j2 = ops[k]
@@ -392,14 +402,14 @@ def keep_polarity(claim: str, quote: str) -> str:
             continue
         if (before[2] - before[1]) + (after[2] - after[1]) < 3:
             continue
-        added = [w for w, _, _ in spans[i1:i2]]
+        added = [m.group(0).casefold() for m in cwords[i1:i2]]
         if tag == "delete" and all(w in _LIMITERS | _NEGATIONS for w in added):
-            start, end = spans[i1][1], spans[i2 - 1][2]
+            start, end = cwords[i1].start(), cwords[i2 - 1].end()
             while end < len(claim) and claim[end] == " ":
                 end += 1
             edits.append((start, end, ""))
         elif tag == "insert" and all(w.casefold() in _NEGATIONS for w in qwords[j1:j2]):
-            at = spans[i1][1]
+            at = cwords[i1].start()
             edits.append((at, at, " ".join(qwords[j1:j2]) + " "))
     for start, end, text in sorted(edits, reverse=True):
         claim = claim[:start] + text + claim[end:]
@@ -422,15 +432,10 @@ def swapped_subject(claim: str, quote: str) -> bool:
     ...                 "On the sidelines, he met with Roussopoulos in Strasbourg.")
     False
     """
-    import difflib
-
     from rag.answer_types import TITLE_WORDS
 
-    cwords = _WORD.findall(claim)
-    qwords = _WORD.findall(quote)
-    ops = difflib.SequenceMatcher(
-        a=[w.casefold() for w in cwords], b=[w.casefold() for w in qwords], autojunk=False
-    ).get_opcodes()
+    matches, qwords, ops = _align(claim, quote)
+    cwords = [m.group(0) for m in matches]
     stand_ins = frozenset(_STAND_INS_TEXT.split()) | TITLE_WORDS
     quoted = {w.casefold() for w in qwords}
     for k, (tag, i1, i2, _, j2) in enumerate(ops[:-1]):

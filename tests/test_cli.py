@@ -72,6 +72,8 @@ def test_stats_json(indexed_env):
         (("ingest", "/nonexistent/corpus"), {}, "does not exist"),
         (("stats",), {"RAG_TOP_K": "many"}, "RAG_TOP_K"),
         (("ask", "hi"), {"RAG_CHROMA_URL": "http://127.0.0.1:9"}, "chroma run"),
+        # The cross-lingual judge translates with an LLM; extractive has none.
+        (("eval", "--judge", "cross-lingual", "--limit", "1"), {}, "--backend llamacpp"),
     ],
 )
 def test_user_errors_are_one_line_never_a_traceback(indexed_env, args, env_extra, needle):
