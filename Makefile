@@ -38,8 +38,8 @@ test: install system-deps
 
 # Regenerates the committed results: the whole set with both backends, one HTML report.
 eval: install
-	$(BIN)/rag eval --dataset eval/qa.jsonl --backend extractive --json eval/results/extractive.json
-	$(BIN)/rag eval --dataset eval/qa.jsonl --backend llamacpp --json eval/results/llamacpp.json
+	$(BIN)/rag eval --dataset eval/dev.jsonl --backend extractive --json eval/results/extractive.json
+	$(BIN)/rag eval --dataset eval/dev.jsonl --backend llamacpp --json eval/results/llamacpp.json
 	$(BIN)/rag eval --from eval/results/extractive.json eval/results/llamacpp.json \
 	  --html eval/results/report.html
 

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.config import Settings
     from rag.evaluation import load_dataset
 
-    items = [i for i in load_dataset(ROOT / "eval" / "qa.jsonl") if i.answerable and not i.history]
+    items = [i for i in load_dataset(ROOT / "eval" / "dev.jsonl") if i.answerable and not i.history]
     questions = [i.question for i in items[: args.questions]]
     out: dict[str, Any] = {
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, "

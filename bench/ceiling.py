@@ -1,6 +1,6 @@
 """The model's ceiling: how well the LLM answers when it is given the right passages.
 
-For every answerable, single-turn question of ``eval/qa.jsonl``, the prompt holds only
+For every answerable, single-turn question of ``eval/dev.jsonl``, the prompt holds only
 the indexed chunks that contain the question's evidence quotes (at most 3, full text, in
 the real prompt of ``rag.prompt.build_messages``): no retrieval, no gate, no compression,
 no retry, no fallback. The reply is scored with the eval's fact matching, raw and after
@@ -91,7 +91,7 @@ def run(settings: Any, questions: list[Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.ceiling")
-    p.add_argument("--dataset", default=str(ROOT / "eval" / "qa.jsonl"))
+    p.add_argument("--dataset", default=str(ROOT / "eval" / "dev.jsonl"))
     p.add_argument("--limit", type=int, default=0, help="first N questions only")
     p.add_argument("--name", default="ceiling")
     args = p.parse_args(argv)

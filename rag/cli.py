@@ -6,7 +6,7 @@ Every ``RAGError`` ends as one line on stderr and exit code 1; never a traceback
     rag ask "Who signed the joint statement?" --json
     rag stats --json
     rag serve --port 7860
-    rag eval --dataset eval/qa.jsonl --backend extractive --json out.json
+    rag eval --dataset eval/dev.jsonl --backend extractive --json out.json
 """
 
 from __future__ import annotations
@@ -250,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("eval", help="measure answer quality on a JSONL dataset")
-    s.add_argument("--dataset", default="eval/qa.jsonl")
+    s.add_argument("--dataset", default="eval/dev.jsonl")
     s.add_argument("--backend", choices=BACKENDS)
     s.add_argument("--k", type=int, default=5)
     s.add_argument("--limit", type=int)

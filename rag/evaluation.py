@@ -1,6 +1,6 @@
 """The evaluation harness: load a question set, run any answer function over it, score it.
 
-    items = load_dataset("eval/qa.jsonl")
+    items = load_dataset("eval/dev.jsonl")
     result = run_eval(items, answer_fn=lambda q, h: rag.answer(q, h, settings=settings))
     failures = check_thresholds(result, {"hit@5": 0.8, "false_abstention_rate<=": 0.2})
     write_html([result], "eval/results/report.html")

@@ -18,7 +18,7 @@ from rag.eval_metrics import contains, fact_matches
 from rag.evaluation import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
-DATASET = ROOT / "eval" / "qa.jsonl"
+DATASET = ROOT / "eval" / "dev.jsonl"
 SEEDS = ROOT / "seeds"
 KEYS = {"id", "question", "lang", "answerable", "sources", "facts", "reference", "evidence"}
 

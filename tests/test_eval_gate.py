@@ -1,4 +1,4 @@
-"""The CI quality gate: the eval harness over eval/qa.jsonl must meet eval/thresholds.json.
+"""The CI quality gate: the eval harness over eval/dev.jsonl must meet eval/thresholds.json.
 
 The extractive backend runs the whole set; the local model a fixed subset (CI's time).
 A deliberately broken retriever must make the gate fail, so the gate can fail.
@@ -33,14 +33,14 @@ def _run(settings: Settings, items, out: Path, judge=None) -> dict:
         k=settings.top_k,
         progress=False,
         backend=settings.llm_backend,
-        dataset="eval/qa.jsonl",
+        dataset="eval/dev.jsonl",
     )
     write_json(result, out)  # kept in pytest's tmp dir for inspection on failure
     return result
 
 
 def test_extractive_meets_the_thresholds_on_the_whole_set(seed_settings, tmp_path):
-    items = load_dataset(ROOT / "eval" / "qa.jsonl")
+    items = load_dataset(ROOT / "eval" / "dev.jsonl")
     result = _run(seed_settings, items, tmp_path / "extractive.json")
     assert result["metrics"]["errors"] == 0
     assert check_thresholds(result, GATE["extractive"]) == []
@@ -49,7 +49,7 @@ def test_extractive_meets_the_thresholds_on_the_whole_set(seed_settings, tmp_pat
 @pytest.mark.llm
 def test_local_model_meets_the_thresholds_on_the_subset(seed_settings, tmp_path):
     wanted = set(GATE["llamacpp_subset"])
-    items = [i for i in load_dataset(ROOT / "eval" / "qa.jsonl") if i.id in wanted]
+    items = [i for i in load_dataset(ROOT / "eval" / "dev.jsonl") if i.id in wanted]
     assert len(items) == len(wanted)
     settings = seed_settings.replace(llm_backend="llamacpp")
     # As `rag eval` judges an LLM backend: French and Italian claims are translated into
@@ -71,7 +71,7 @@ def test_gate_fails_when_the_retriever_is_broken(seed_settings, tmp_path, monkey
         return list(reversed(ranked))[: settings.top_k]
 
     monkeypatch.setattr(module, "retrieve", broken)
-    items = [i for i in load_dataset(ROOT / "eval" / "qa.jsonl") if i.answerable][:20]
+    items = [i for i in load_dataset(ROOT / "eval" / "dev.jsonl") if i.answerable][:20]
     result = _run(seed_settings, items, tmp_path / "broken.json")
     failures = check_thresholds(result, GATE["extractive"])
     assert any(f.startswith("hit@5") for f in failures), failures
