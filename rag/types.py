@@ -141,6 +141,11 @@ class Answer:
     ``citations`` holds only verified citations. ``unsupported`` lists answer sentences
     that were removed because no cited passage supported them. ``timings`` are
     milliseconds per stage (``retrieve``, ``generate``, ``verify``, ``total``...).
+    ``backend`` names the backend that wrote the final text (``extractive`` when the
+    extractive fallback did). ``trace`` is the route the answer took, one dict per step in
+    order, each with a ``"step"`` key (``retrieve``, ``generate``, ``verify``, ``retry``,
+    ``fallback``, ``removed``, ``decide``...) and the step's facts: a removed sentence has
+    ``sentence`` and ``reason``; an LLM call has ``backend`` and ``ms``.
     """
 
     question: str
@@ -152,6 +157,7 @@ class Answer:
     query: str = ""
     backend: str = ""
     unsupported: list[str] = field(default_factory=list)
+    trace: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (used by ``rag ask --json``, the eval harness and the UI API)."""
