@@ -29,14 +29,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.answer_types import drop_years
 from rag.text import content_terms, fold, numbers, stopwords
+from rag.text.languages import words_of_all
 from rag.types import Citation, Passage
 
 __all__ = [
     "THRESHOLD",
     "Verified",
-    "drop_uncited_years",
     "keep_polarity",
     "normalize_markers",
     "renumber",
@@ -119,23 +118,6 @@ def renumber(text: str, mapping: dict[int, int]) -> str:
 def stated_numbers(passages: Sequence[Passage]) -> set[str]:
     """The numbers the passages state: their texts and labels (``Passage.label``)."""
     return numbers(" ".join(f"{p.label} {p.text}" for p in passages))
-
-
-def drop_uncited_years(text: str, passages: Sequence[Passage]) -> str:
-    """Remove a year that completes a day and month ("January 23, 2025") from each
-    sentence whose cited passages do not state that year: "January 23 this year" in the
-    source becomes "January 23" in the answer, not a dropped sentence. Other numbers are
-    left to verification, which this does not loosen (it runs before ``verify``, on the
-    model's replies)."""
-    for sentence in sentences(text):
-        cited = [passages[n - 1] for n in _ns(sentence) if 1 <= n <= len(passages)]
-        if not cited:
-            continue
-        years = {n for n in numbers(strip_markers(sentence)) if len(n) == 4}
-        uncited = years - stated_numbers(cited)
-        if uncited:
-            text = text.replace(sentence, drop_years(sentence, uncited), 1)
-    return text
 
 
 def strip_markers(segment: str) -> str:
@@ -270,15 +252,6 @@ def support(
     return score, quote
 
 
-_PRONOUNS = frozenset(
-    {
-        *("it", "them", "him", "her", "this", "that", "these", "those", "us", "me", "you"),
-        *("lui", "elle", "eux", "elles", "cela", "ceci", "le", "la"),
-        *("lo", "li", "lei", "loro", "esso", "essa", "questo", "quello"),
-    }
-)
-
-
 def _dangling(sentence: str, lang: str) -> bool:
     """Whether the sentence's closing markers stand where its object should be: the word
     before them is a function word ("approvato da [1][2][3].", "They are [2] and [3].") or
@@ -291,7 +264,7 @@ def _dangling(sentence: str, lang: str) -> bool:
     if m[2].strip() == ":":
         return True  # "L'Assemblée appelle les autorités du Kazakhstan: [1]." (measured)
     word = fold(m[1] or "")
-    if word in _PRONOUNS:
+    if word in words_of_all("pronouns"):
         return False  # "The Assembly adopted it [1]." is whole
     return word in stopwords(lang) or word in stopwords("en")
 
@@ -355,13 +328,10 @@ def _joint_support(claim: str, ps: Sequence[Passage], lang: str) -> float:
     return support(claim, "\n".join(p.text for p in ps), lang, " ".join(p.label for p in ps))[0]
 
 
-#: Words that turn or narrow what a sentence says: a claim copying its quote with one of
-#: them added ("not only cosmetic changes" for "not cosmetic changes"), or with a negation
-#: left out, says something else than the source, yet shares all its words.
-_LIMITERS_TEXT = "only just merely solely seulement uniquement solo soltanto solamente"
-_NEGATIONS_TEXT = "not no never non mai jamais"
-_LIMITERS = frozenset(_LIMITERS_TEXT.split())
-_NEGATIONS = frozenset(_NEGATIONS_TEXT.split())
+#: Words that turn or narrow what a sentence says (``negations`` and ``limiters`` of the
+#: language data): a claim copying its quote with one of them added ("not only cosmetic
+#: changes" for "not cosmetic changes"), or with a negation left out, says something else
+#: than the source, yet shares all its words.
 _WORD = re.compile(r"\w+")
 
 
@@ -403,12 +373,16 @@ def keep_polarity(claim: str, quote: str) -> str:
         if (before[2] - before[1]) + (after[2] - after[1]) < 3:
             continue
         added = [m.group(0).casefold() for m in cwords[i1:i2]]
-        if tag == "delete" and all(w in _LIMITERS | _NEGATIONS for w in added):
+        if tag == "delete" and all(
+            w in words_of_all("limiters") | words_of_all("negations") for w in added
+        ):
             start, end = cwords[i1].start(), cwords[i2 - 1].end()
             while end < len(claim) and claim[end] == " ":
                 end += 1
             edits.append((start, end, ""))
-        elif tag == "insert" and all(w.casefold() in _NEGATIONS for w in qwords[j1:j2]):
+        elif tag == "insert" and all(
+            w.casefold() in words_of_all("negations") for w in qwords[j1:j2]
+        ):
             at = cwords[i1].start()
             edits.append((at, at, " ".join(qwords[j1:j2]) + " "))
     for start, end, text in sorted(edits, reverse=True):
@@ -416,14 +390,10 @@ def keep_polarity(claim: str, quote: str) -> str:
     return claim
 
 
-#: Subjects a name may stand for: a pronoun or a title ("he met", "the Speaker said").
-_STAND_INS_TEXT = "he she they we i il elle ils elles nous je egli ella lui lei loro noi io"
-
-
 def swapped_subject(claim: str, quote: str) -> bool:
     """Whether ``claim`` copies ``quote`` but gives its words to someone the quote does
-    not name: a name where the quote has another subject, right before three or more
-    copied words.
+    not name: a name where the quote has another subject (not a pronoun, not a
+    capitalised title), right before three or more copied words.
 
     >>> swapped_subject("Ashimbayev emphasized the importance of the reform.",
     ...                 "During the session, speakers emphasized the importance of the reform.")
@@ -432,11 +402,9 @@ def swapped_subject(claim: str, quote: str) -> bool:
     ...                 "On the sidelines, he met with Roussopoulos in Strasbourg.")
     False
     """
-    from rag.answer_types import TITLE_WORDS
-
     matches, qwords, ops = _align(claim, quote)
     cwords = [m.group(0) for m in matches]
-    stand_ins = frozenset(_STAND_INS_TEXT.split()) | TITLE_WORDS
+    stand_ins = words_of_all("pronouns")
     quoted = {w.casefold() for w in qwords}
     for k, (tag, i1, i2, _, j2) in enumerate(ops[:-1]):
         after = ops[k + 1]
@@ -463,7 +431,7 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
     number), else removed and listed in ``unsupported``. Uncited sentences get the
     same treatment, so every kept sentence carries at least one verified marker.
     """
-    from rag.evidence import detect_lang
+    from rag.text.lang import question_lang as detect_lang
 
     kept: list[str] = []
     unsupported: list[str] = []

@@ -44,6 +44,13 @@ class Settings:
 
     # Retrieval.
     top_k: int = 5
+    # Passages an LLM's context is chosen from (their best sentences within
+    # context_tokens): more candidates cost no prompt tokens.
+    context_candidates: int = 8
+    # The extractive backend quotes nothing when its best sentence scores under this
+    # (mean of embedding cosine and rarity-weighted word coverage, rag.context); measured
+    # with all-MiniLM-L6-v2 on the dev split: set it again for another embedder.
+    extractive_min_score: float = 0.4
 
     # Generation.
     llm_backend: str = "auto"

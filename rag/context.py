@@ -16,13 +16,16 @@ retrieval rank 1 and the English answer at rank 2).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
-from rag.chunking import count_tokens
+from rag.chunking import count_tokens, split_sentences
+from rag.text import content_terms
 from rag.types import Passage
 
-__all__ = ["PASSAGE_OVERHEAD_TOKENS", "compress"]
+__all__ = ["PASSAGE_OVERHEAD_TOKENS", "compress", "rank_sentences"]
 
 #: What the <source ...> wrapper, title, date and locator add per passage in the prompt.
 PASSAGE_OVERHEAD_TOKENS = 30
@@ -71,3 +74,51 @@ def _rebuild(text: str, sentences: list[str]) -> str:
             parts.append("…")
         parts.append(text[start:end])
     return " ".join(parts)
+
+
+def rank_sentences(
+    queries: Sequence[tuple[str, str]],
+    passages: Sequence[Passage],
+    embedder: Any,
+) -> list[tuple[int, str, float]]:
+    """Every sentence of ``passages`` as ``(passage_index, sentence, score)``, best first.
+
+    ``queries`` are ``(wording, lang)`` pairs of one question (as asked, and its English
+    version for another language). A sentence's score is the mean of two signals, each
+    taken at its best over the wordings:
+    - meaning: embedding cosine between the wording and the sentence;
+    - words: the share of the wording's content terms (stemmed) found in the sentence or
+      its passage's title and locator, each term weighted by its rarity among the
+      candidate sentences (idf), so "Strasbourg" counts more than "Assembly".
+    Neither signal has a threshold here: this only orders sentences for the context.
+    """
+    cands = [
+        (i, s)
+        for i, p in enumerate(passages)
+        for s in split_sentences(p.text, p.lang or "en")
+        if any(ch.isalnum() for ch in s)
+    ]
+    if not cands or not queries:
+        return []
+    vecs = embedder.embed([q for q, _ in queries] + [s for _, s in cands])
+    qv, sv = vecs[: len(queries)], vecs[len(queries) :]
+    dense = (sv @ qv.T).max(axis=1)
+    lexical = [0.0] * len(cands)
+    for q, lang in queries:
+        asked = content_terms(q, lang)
+        if not asked:
+            continue
+        bags = [
+            content_terms(f"{s} {passages[i].label}", lang) | content_terms(s, "en")
+            for i, s in cands
+        ]
+        weight = {
+            t: math.log((len(bags) + 1) / (1 + sum(t in b for b in bags))) + 1.0 for t in asked
+        }
+        total = sum(weight.values())
+        for k, bag in enumerate(bags):
+            lexical[k] = max(lexical[k], sum(w for t, w in weight.items() if t in bag) / total)
+    scored = [
+        (i, s, round((float(dense[k]) + lexical[k]) / 2, 4)) for k, (i, s) in enumerate(cands)
+    ]
+    return sorted(scored, key=lambda c: -c[2])

@@ -176,7 +176,7 @@ def cross_lingual_judge(
     language. Measured on the eval set's gold pairs (session 6): 7/7 French and Italian
     references against their English evidence accepted, 0 of 291 against other evidence.
     """
-    from rag.evidence import detect_lang
+    from rag.text.lang import question_lang as detect_lang
 
     lexical = base or LexicalJudge()
     memo: dict[tuple[str, str], str | None] = {}

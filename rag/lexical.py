@@ -25,7 +25,6 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
-from rag.answer_types import TITLE_WORDS
 from rag.text import stem, stopwords, words
 
 if TYPE_CHECKING:
@@ -66,9 +65,6 @@ class LexicalIndex:
         # bm25s sets its logger to DEBUG on import; give the level back to the application.
         logging.getLogger("bm25s").setLevel(logging.NOTSET)
         self.ids = ids
-        #: Acronyms the corpus defines, with their long forms ("PACE" -> "Parliamentary
-        #: Assembly of the Council of Europe"), for ``rag.answer_types.holds_role``.
-        self.acronyms: dict[str, str] = {}
         # Several documents per id (a sentence index): fetch more, keep each id once.
         self._overfetch = 4 if len(set(ids)) < len(ids) else 1
         self._bm25 = bm25s.BM25()
@@ -122,19 +118,16 @@ def lexical_index(index: ChunkIndex) -> LexicalIndex:
         cached = _cache.get(index.location)
         if cached and cached[0] == sig:
             return cached[1]
-        from rag.evidence import sentences_of
+        from rag.chunking import split_sentences
 
         passages = index.all_passages()
         built = LexicalIndex(
             [p.chunk_id for p in passages], [terms(p.text, p.lang) for p in passages]
         )
-        split = [(p.chunk_id, s, p.lang) for p in passages for s in sentences_of(p.text, p.lang)]
+        split = [(p.chunk_id, s, p.lang) for p in passages for s in split_sentences(p.text, p.lang)]
         built.sentences = LexicalIndex(
             [cid for cid, _, _ in split], [terms(s, lang) for _, s, lang in split]
         )
-        from rag.answer_types import acronyms
-
-        built.acronyms = {k: v for p in passages for k, v in acronyms(p.text).items()}
         _cache[index.location] = (sig, built)
         log.info("built BM25 over %d chunks, %d sentences", len(passages), len(split))
         return built
@@ -145,9 +138,7 @@ _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]{3,}")
 _GARBLED = 0.6
 
 
-def repair_names(
-    original: str, translated: str, vocab: LexicalIndex, *, keep_known: bool = False
-) -> str:
+def repair_names(original: str, translated: str, vocab: LexicalIndex) -> str:
     """Undo names the translation invented: a capitalized word the corpus never uses
     and the question does not contain, but which looks like a name of the question, is
     replaced by that name's corpus spelling (or the name as written).
@@ -157,13 +148,8 @@ def repair_names(
 
         repair_names("Chi governa il Kazakistan?", "Who governs Pakistan?", vocab)
         -> "Who governs Kazakhstan?"
-
-    With ``keep_known`` a name of ``original`` the corpus uses is put back as written
-    (translating an answer: its names are already the corpus's).
     """
-    # Titles and institutions are translated, not names to restore ("Ministro della
-    # Giustizia" had come back as "Minister della Justice").
-    names = [m.group(0) for m in _NAME.finditer(original) if m.group(0).lower() not in TITLE_WORDS]
+    names = [m.group(0) for m in _NAME.finditer(original)]
     if not names:
         return translated
 
@@ -176,8 +162,6 @@ def repair_names(
         )
         if ratio < _GARBLED:
             return word
-        if keep_known and vocab.knows(name):
-            return name
         spelled = vocab.spelling(name)
         return spelled.capitalize() if spelled else name
 

@@ -96,3 +96,11 @@ def make_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
         return Settings(**defaults)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    """The real packaged MiniLM embedder, loaded once per session."""
+    from rag.embeddings import get_embedder
+
+    return get_embedder(Settings())

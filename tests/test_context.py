@@ -47,3 +47,24 @@ def test_best_sentence_is_kept_even_over_budget_and_unknown_ones_ignored():
     ]
     out = compress(P, ranked, 1)
     assert [p.text for p in out] == ["First fact about bridges."]
+
+
+def test_rank_sentences_puts_the_answering_sentence_first(embedder):
+    from rag.context import rank_sentences
+
+    passages = [
+        Passage("a", "a.txt", "The bridge was painted red. Tourists like the view.", 0.5),
+        Passage("b", "b.txt", "The harbour opened in 1999. It handles containers.", 0.4),
+    ]
+    ranked = rank_sentences([("When did the harbour open?", "en")], passages, embedder)
+    assert ranked[0][:2] == (1, "The harbour opened in 1999.")
+    assert len(ranked) == 4 and ranked[0][2] > ranked[-1][2]
+
+
+def test_rank_sentences_reads_every_wording_of_the_question(embedder):
+    from rag.context import rank_sentences
+
+    passages = [Passage("a", "a.txt", "Bread is baked at dawn. The mill grinds wheat.", 0.5)]
+    asked = [("Quand le pain est-il cuit ?", "fr")]
+    both = [*asked, ("When is the bread baked?", "en")]
+    assert rank_sentences(both, passages, embedder)[0][1] == "Bread is baked at dawn."

@@ -11,8 +11,8 @@ its language, numbered label and heading. Both raise ``rag.errors.IngestError``.
 from __future__ import annotations
 
 from rag.errors import IngestError
-from rag.ingest.lang import detect_language
 from rag.ingest.loaders import SUPPORTED_SUFFIXES, build_document, discover, load_document
+from rag.text.lang import detect_language
 
 __all__ = [
     "SUPPORTED_SUFFIXES",

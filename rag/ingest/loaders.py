@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import IngestError
-from rag.ingest.lang import assign_languages
 from rag.ingest.normalize import (
     Block,
     looks_like_heading,
@@ -26,6 +25,7 @@ from rag.ingest.normalize import (
     reflow_lines,
     strip_markdown,
 )
+from rag.text.lang import assign_languages
 from rag.types import Document, Paragraph
 
 __all__ = ["SUPPORTED_SUFFIXES", "build_document", "discover", "load_document", "make_title"]

@@ -23,7 +23,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rag.errors import ConfigError
 from rag.types import Passage
@@ -42,6 +42,8 @@ class Request:
 
     ``messages`` are OpenAI-style chat messages (``{"role": ..., "content": ...}``);
     extractive backends ignore them and work on ``question`` and ``passages``.
+    ``schema`` is a JSON schema the reply must follow (structured output); a backend
+    that cannot constrain its output ignores it, and the caller reads free text.
     """
 
     question: str
@@ -50,6 +52,7 @@ class Request:
     max_tokens: int = 256
     temperature: float = 0.0
     stop: Sequence[str] = field(default_factory=tuple)
+    schema: dict[str, Any] | None = None
 
 
 class Backend(ABC):

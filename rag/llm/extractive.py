@@ -1,18 +1,21 @@
-"""The no-LLM backend: answer by quoting the 1-3 passage sentences that answer the question.
+"""The no-LLM backend: answer by quoting the passage sentences that best answer the question.
 
 It never writes a word of its own: every sentence of the answer is quoted from a passage
-and followed by the marker of that passage, so citations are right by construction.
+and followed by the marker of that passage, so citations are right by construction. It
+reads the same passages as an LLM would, ranks their sentences the same way
+(``rag.context.rank_sentences``), and quotes the best one, plus up to two more that score
+nearly as well and say something else:
 
-    >>> backend = ExtractiveBackend()
-    >>> backend.complete(Request(question="Who is the Minister of Justice of Kazakhstan?",
-    ...                          passages=passages))
-    'Yerlan Sarsembayev is the Minister of Justice of Kazakhstan [1].'
+    >>> ExtractiveBackend().complete(Request(question="When did the harbour open?",
+    ...                                      passages=passages))
+    'The harbour opened in 1999 [2].'
 
-Whether to answer at all is decided by the evidence gate (``rag.evidence.assess``); when
-the passages don't answer, the reply is exactly the fixed abstention sentence of the
-question's language ("The documents don't say.") and nothing else: no "closest passage"
-hint, because a hint quoting an off-target sentence reads as an answer, and the UI shows
-the retrieved passages anyway (``Answer.passages``).
+Two rules, both independent of any corpus:
+- a sentence that cannot answer is never quoted: a heading, a lead-in ending in a colon,
+  or, when the question asks for a kind of answer (a number, a date, a person: the
+  language's question words in ``rag.text.languages``), a sentence without one;
+- when even the best remaining sentence scores under ``Settings.extractive_min_score``
+  (measured for the embedder), the reply is the abstention sentence.
 
 ``condense_heuristic`` rewrites a follow-up question into a standalone query without a model.
 """
@@ -24,36 +27,28 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rag.evidence import STRONG_COSINE, EvidenceVerdict, assess, detect_lang, terms
 from rag.llm.base import Backend, Request
+from rag.text import content_terms, fold
+from rag.text.lang import question_lang
+from rag.text.languages import language, supported
 
 if TYPE_CHECKING:
     from rag.config import Settings
     from rag.types import Passage, Turn
 
-try:  # rag.prompt owns the abstention sentences; keep a copy if it is absent.
-    from rag.prompt import ABSTAIN_TEXT, ABSTAIN_TEXTS
-except ImportError:  # pragma: no cover - only while rag.prompt does not exist
-    ABSTAIN_TEXT = "The documents don't say."
-    ABSTAIN_TEXTS = {
-        "en": ABSTAIN_TEXT,
-        "fr": "Les documents ne le disent pas.",
-        "it": "I documenti non lo dicono.",
-    }
-
-__all__ = ["ExtractiveBackend", "compose", "condense_heuristic"]
+__all__ = ["ExtractiveBackend", "asked_kind", "condense_heuristic", "pick"]
 
 log = logging.getLogger(__name__)
 
 MAX_SENTENCES = 3
-# A further sentence is added only when it scores nearly as well as the best one: a
-# short answer is a precise one.
-_EXTRA_RATIO = 0.85
-# Two sentences this similar (embedding cosine) say the same thing.
-_DUPLICATE_COSINE = 0.8
+#: A further sentence is quoted only when it scores nearly as well as the best one.
+_EXTRA_RATIO = 0.9
+#: Two sentences sharing this share of their content terms say the same thing.
+_SAME_FACT = 0.5
+#: The question word must come early: "What did he say when ...?" asks for no date.
+_ASK_WITHIN_WORDS = 4
 
 _CLOSING = re.compile(r"([.!?…]+[\"”»’)\]]*|[\"”»’)\]]+)$")
-_ANCHOR = re.compile(r"\d+(?:[.,]\d+)*|\b[A-Z][\w’'-]+")
 
 
 class ExtractiveBackend(Backend):
@@ -72,95 +67,107 @@ class ExtractiveBackend(Backend):
         return cls(settings=settings)
 
     @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from rag.config import Settings
+
+            self._settings = Settings.from_env()
+        return self._settings
+
+    @property
     def embedder(self) -> Any:
         """The sentence embedder, from settings on first use."""
         if self._embedder is None:
-            from rag.config import Settings
             from rag.embeddings import get_embedder
 
-            self._embedder = get_embedder(self._settings or Settings.from_env())
+            self._embedder = get_embedder(self.settings)
         return self._embedder
 
     def stream(self, request: Request) -> Iterator[str]:
         """Yield the answer one quoted sentence at a time, or the abstention sentence."""
-        lang = detect_lang(request.question)
-        if not request.passages or not request.question.strip():
-            yield ABSTAIN_TEXTS.get(lang, ABSTAIN_TEXT)
+        lang = question_lang(request.question)
+        picked = pick(
+            request.question,
+            lang,
+            request.passages,
+            self.embedder,
+            min_score=self.settings.extractive_min_score,
+        )
+        if not picked:
+            yield language(lang).abstain
             return
-        verdict = assess(request.question, request.passages, embedder=self.embedder, lang=lang)
-        log.debug("evidence: %s (%s)", verdict.answerable, verdict.reason)
-        # A sentence this close to the question answers it even when a question word is
-        # missing from the passages ("react" for "expressed support", "meet" for "met").
-        if not verdict.answerable and verdict.best_cosine < STRONG_COSINE:
-            yield ABSTAIN_TEXTS.get(lang, ABSTAIN_TEXT)
-            return
-        picked = compose(verdict, request.passages, embedder=self.embedder)
         for k, (index, sentence) in enumerate(picked):
             yield ("" if k == 0 else " ") + _with_marker(sentence, index + 1)
 
 
-def compose(
-    verdict: EvidenceVerdict, passages: Sequence[Passage], *, embedder: Any = None
-) -> list[tuple[int, str]]:
-    """Pick 1-3 ``(passage_index, sentence)`` from an answerable verdict, best first.
+def asked_kind(question: str, lang: str) -> str | None:
+    """``"number"``, ``"date"``, ``"person"`` or None: the kind of answer the question's
+    first words ask for, from the language's data file.
 
-    Sentences in the question's language come first when any passed the gate. A sentence
-    that repeats one already picked (same wording, same facts in another language of the
-    trilingual resolution, or embedding cosine >= 0.8) is skipped.
+        >>> asked_kind("How many prisoners were released?", "en")
+        'number'
     """
-    cands = list(verdict.best_sentences)
-    # A heading ("Strengthening Kazakhstan's Human Rights Profile") is not an answer.
-    cands = [c for c in cands if not _heading(c[1])] or cands
-    # A lead-in ("The Assembly calls on the authorities to:") states nothing by itself:
-    # verification drops it (``rag.citations._dangling``), so it is no answer either.
-    cands = [c for c in cands if not c[1].rstrip().endswith(":")]
-    same = [c for c in cands if _lang(passages, c[0]) == verdict.lang]
-    if same:
-        cands = same + [c for c in cands if c not in same]
-    if not cands:
+    head = " ".join(re.findall(r"\w+", fold(question))[:_ASK_WITHIN_WORDS])
+    found = [
+        (m.start(), kind)
+        for kind, phrases in language(lang).asks.items()
+        for phrase in phrases
+        if (m := re.search(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", head))
+    ]
+    return min(found)[1] if found else None
+
+
+def _has_kind(kind: str | None, sentence: str) -> bool:
+    if kind in ("number", "date") and re.search(r"\d", sentence):
+        return True
+    if kind == "date":
+        months = {fold(m) for code in supported() for m in language(code).months}
+        return any(w in months for w in re.findall(r"\w+", fold(sentence)))
+    if kind == "person":
+        return bool(re.search(r"\S\s+[A-ZÀ-Ý][\w’'-]+", sentence))
+    return kind is None
+
+
+def _states_something(sentence: str) -> bool:
+    """Not a heading (short, no closing punctuation) nor a lead-in ending in a colon."""
+    text = sentence.strip()
+    if text.endswith(":"):
+        return False
+    return len(text.split()) >= 15 or bool(re.search(r"[.!?;»\"”’)]$", text))
+
+
+def pick(
+    question: str,
+    lang: str,
+    passages: Sequence[Passage],
+    embedder: Any,
+    *,
+    min_score: float,
+) -> list[tuple[int, str]]:
+    """``(passage_index, sentence)`` to quote, best first; [] when nothing answers."""
+    from rag.context import rank_sentences
+
+    kind = asked_kind(question, lang)
+    ranked = [
+        c
+        for c in rank_sentences([(question, lang)], passages, embedder)
+        if _states_something(c[1]) and _has_kind(kind, c[1])
+    ]
+    if not ranked or ranked[0][2] < min_score:
         return []
-    best_score = cands[0][2]
-    picked: list[tuple[int, str, float]] = [cands[0]]
-    for c in cands[1:]:
-        if len(picked) == MAX_SENTENCES:
+    best = ranked[0]
+    picked = [best]
+    for c in ranked[1:]:
+        if len(picked) == MAX_SENTENCES or c[2] < _EXTRA_RATIO * best[2]:
             break
-        if c[2] < _EXTRA_RATIO * best_score:
-            continue
-        if any(_same_fact(c, p, passages) for p in picked):
-            continue
-        picked.append(c)
-    if embedder is not None and len(picked) > 1:
-        vecs = embedder.embed([s for _, s, _ in picked])
-        keep = [0]
-        for i in range(1, len(picked)):
-            if all(float(vecs[i] @ vecs[j]) < _DUPLICATE_COSINE for j in keep):
-                keep.append(i)
-        picked = [picked[i] for i in keep]
+        if not any(_same_fact(c[1], p[1], lang) for p in picked):
+            picked.append(c)
     return [(i, s) for i, s, _ in picked]
 
 
-def _heading(sentence: str) -> bool:
-    """A short line without final punctuation: a title or section heading."""
-    text = sentence.strip()
-    return len(text.split()) < 15 and not re.search(r"[.!?;:»\"”’)]$", text)
-
-
-def _lang(passages: Sequence[Passage], index: int) -> str:
-    return passages[index].lang if 0 <= index < len(passages) else "en"
-
-
-def _same_fact(
-    a: tuple[int, str, float], b: tuple[int, str, float], passages: Sequence[Passage]
-) -> bool:
-    """Near-duplicates: mostly the same words, or the same numbers and names."""
-    wa, wb = set(re.findall(r"\w+", a[1].lower())), set(re.findall(r"\w+", b[1].lower()))
-    if wa and wb and len(wa & wb) / len(wa | wb) >= 0.5:
-        return True
-    # The resolution says everything in en, fr and it: same anchors = same fact.
-    aa, ab = set(_ANCHOR.findall(a[1])), set(_ANCHOR.findall(b[1]))
-    if _lang(passages, a[0]) != _lang(passages, b[0]) and aa and ab:
-        return len(aa & ab) / min(len(aa), len(ab)) >= 0.5
-    return False
+def _same_fact(a: str, b: str, lang: str) -> bool:
+    ta, tb = content_terms(a, lang), content_terms(b, lang)
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) >= _SAME_FACT
 
 
 def _with_marker(sentence: str, n: int) -> str:
@@ -174,61 +181,29 @@ def _with_marker(sentence: str, n: int) -> str:
 
 # --------------------------------------------------------------------------- follow-ups
 
-_LEADS = re.compile(
-    r"^\s*(and|but|also|what about|how about|et|mais|aussi|et pour|e|ma|anche|e per)\b",
-    re.IGNORECASE,
-)
-_PRONOUNS = {
-    "en": "it its they them their this that these those he she him his her there",
-    "fr": "il elle ils elles cela ça celui celle ceux lui leur",
-    "it": "esso essa essi esse questo questa quello quella ciò lui lei loro lo li",
-}
 _MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 
 
 def condense_heuristic(question: str, history: Sequence[Turn]) -> str:
-    """Make a follow-up standalone by appending the key terms of the previous turn.
+    """Make a follow-up standalone by appending the content words of the previous question.
 
-    A question is a follow-up when it starts with and/et/e/also..., uses a pronoun
-    (it, they, il, elle, esso...) or names almost nothing (at most one key term). Then
-    the names, numbers and content words of the last user question, and the names and
-    numbers of the first sentence of the last (non-abstaining) answer, are appended:
+    The earlier question's words help retrieval find the same topic; the follow-up's own
+    words still lead the ranking:
 
         >>> condense_heuristic("And when was it abolished?",
         ...     [Turn("user", "What did the Assembly say about the death penalty?")])
         'And when was it abolished? Assembly death penalty'
-
-    Other questions come back unchanged.
     """
     q = question.strip()
-    if not history or not q:
-        return q
-    lang = detect_lang(q)
-    words = [w.lower() for w in re.findall(r"[^\W\d_]+", q)]
-    followup = (
-        bool(_LEADS.match(q))
-        or any(w in _PRONOUNS.get(lang, "").split() for w in words)
-        or len(terms(q, lang)) <= 1
-    )
-    if not followup:
-        return q
-    have = {w.lower() for w in re.findall(r"\w+", q)}
-    extra: list[str] = []
-
-    def add(word: str) -> None:
-        if word.lower() not in have:
-            have.add(word.lower())
-            extra.append(word)
-
     last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
-    for t in terms(last_user, detect_lang(last_user)):
-        add(t.surface)
-    # The answer's names help only when the question said little: a dozen names would
-    # drown the follow-up in retrieval.
-    last_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-    if len(extra) < 2 and last_answer.strip() not in set(ABSTAIN_TEXTS.values()):
-        first = re.split(r"(?<=[.!?])\s", _MARKER.sub("", last_answer).strip(), maxsplit=1)[0]
-        for t in terms(first, detect_lang(first)):
-            if t.kind in ("name", "number"):
-                add(t.surface)
-    return f"{q} {' '.join(extra)}".strip() if extra else q
+    if not q or not last_user:
+        return q
+    lang = question_lang(last_user)
+    have = content_terms(q, lang)
+    extra = []
+    for w in re.findall(r"[^\W\d_][\w’'-]*|\d+", _MARKER.sub("", last_user)):
+        terms = content_terms(w, lang)
+        if terms and not terms & have:
+            have |= terms
+            extra.append(w)
+    return f"{q} {' '.join(extra)}" if extra else q

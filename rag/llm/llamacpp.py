@@ -159,6 +159,12 @@ class LlamaCppBackend(Backend):
                     temperature=request.temperature,
                     stop=list(request.stop) or None,
                     stream=True,
+                    # A JSON schema becomes a llama.cpp grammar: the reply cannot leave it.
+                    response_format=(
+                        {"type": "json_object", "schema": request.schema}
+                        if request.schema
+                        else None
+                    ),
                 )
                 for chunk in chunks:
                     delta = chunk["choices"][0].get("delta", {}).get("content")

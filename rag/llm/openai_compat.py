@@ -171,6 +171,11 @@ class OpenAIBackend(Backend):
         }
         if request.stop:
             payload["stop"] = list(request.stop)
+        if request.schema:
+            payload["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": request.schema},
+            }
         return payload
 
     def _send(self, method: str, url: str, payload: Any, *, stream: bool) -> httpx.Response:

@@ -14,7 +14,7 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import BackendError
-from rag.evidence import detect_lang
+from rag.text.lang import question_lang as detect_lang
 from rag.llm.base import Request, get_backend, resolve_backend_name
 from rag.llm.llamacpp import LlamaCppBackend, context_size, default_threads
 from rag.prompt import build_condense_messages, build_messages, is_abstention

@@ -7,7 +7,7 @@ import re
 import pytest
 import tiktoken
 
-from rag.evidence import detect_lang
+from rag.text.lang import question_lang as detect_lang
 from rag.prompt import (
     ABSTAIN_TEXT,
     ABSTAIN_TEXTS,

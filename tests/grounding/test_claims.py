@@ -1,0 +1,50 @@
+"""Structured replies (rag.grounding.claims): schema, parsing, rendering, streaming."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.grounding.claims import MAX_CLAIMS, Claim, ClaimStream, parse, render, schema
+
+
+def test_schema_allows_only_the_numbers_of_the_sources_shown():
+    s = schema(3)
+    item = s["properties"]["claims"]["items"]
+    assert item["properties"]["source"]["enum"] == [1, 2, 3]
+    assert list(item["properties"]) == ["source", "text"]  # evidence chosen before wording
+    assert s["properties"]["claims"]["maxItems"] == MAX_CLAIMS
+    assert schema(2, min_claims=1)["properties"]["claims"]["minItems"] == 1
+
+
+def test_parse_reads_claims_and_skips_broken_items():
+    reply = json.dumps(
+        {"claims": [{"source": 2, "text": " Signed in Strasbourg. "}, {"source": "x"}, "junk"]}
+    )
+    assert parse(reply) == [Claim(2, "Signed in Strasbourg.")]
+    assert parse('{"claims": []}') == []
+
+
+@pytest.mark.parametrize("reply", ["The documents don't say.", '{"answer": "x"}', "[1, 2]"])
+def test_parse_gives_none_for_a_reply_that_is_not_the_structure(reply):
+    assert parse(reply) is None
+
+
+def test_parse_accepts_a_fenced_reply():
+    assert parse('```json\n{"claims": [{"source": 1, "text": "A."}]}\n```') == [Claim(1, "A.")]
+
+
+def test_render_closes_each_sentence_with_its_marker_and_drops_written_markers():
+    text = render([Claim(1, "It was signed in Strasbourg [3]."), Claim(2, "Two people signed")])
+    assert text == "It was signed in Strasbourg [1]. Two people signed [2]."
+
+
+def test_stream_shows_only_the_text_values_as_they_arrive():
+    reply = json.dumps(
+        {"claims": [{"source": 1, "text": 'He said "no" \\ twice.'}, {"source": 2, "text": "B."}]}
+    )
+    stream = ClaimStream()
+    shown = "".join(part for i in range(0, len(reply), 3) for part in stream.feed(reply[i : i + 3]))
+    assert shown == 'He said "no" \\ twice. B.'
+    assert stream.raw == reply

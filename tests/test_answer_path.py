@@ -1,0 +1,107 @@
+"""The read path's decisions (rag.answer), one rule each, over a tiny corpus made for them.
+
+The backend is a scripted fake subclassing the real Backend: these tests are about the
+orchestration (structured reply -> verification -> decision -> trace), not about a model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from rag import Answer, answer, stream_answer
+from rag.llm.base import Backend, Request
+
+DOCS = {
+    "harbour.txt": "The harbour of Lorvik opened in 1999. It handles three million containers "
+    "a year.\n\nThe harbour master is Ada Brun.",
+    "bridge.txt": "The Lorvik bridge was painted red in 2004. It is 800 metres long.",
+}
+OPENED = "When did the harbour of Lorvik open?"
+
+
+class Scripted(Backend):
+    """Replies with the scripted texts in turn, in small chunks, and records each request."""
+
+    name = "scripted"
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.requests: list[Request] = []
+
+    def stream(self, request: Request) -> Iterator[str]:
+        self.requests.append(request)
+        text = self.replies.pop(0) if self.replies else '{"claims": []}'
+        for i in range(0, len(text), 7):
+            yield text[i : i + 7]
+
+
+def claims(*pairs: tuple[int, str]) -> str:
+    return json.dumps({"claims": [{"source": n, "text": t} for n, t in pairs]})
+
+
+@pytest.fixture
+def settings(make_settings):  # type: ignore[no-untyped-def]
+    return make_settings(DOCS, llm_backend="llamacpp")
+
+
+def _source_of(a: Answer, name: str) -> int:
+    return next(n for n, p in enumerate(a.passages, 1) if p.source == name)
+
+
+def test_a_supported_claim_is_the_answer_with_its_citation(settings):
+    first = answer(OPENED, settings=settings, backend=Scripted(claims((1, "x"))))
+    n = _source_of(first, "harbour.txt")
+    model = Scripted(claims((n, "The harbour of Lorvik opened in 1999.")))
+    a = answer(OPENED, settings=settings, backend=model)
+    assert not a.abstained and "1999" in a.text and f"[{n}]" in a.text
+    assert a.citations[0].source == "harbour.txt" and "1999" in a.citations[0].quote
+    assert model.requests[0].schema is not None  # asked for a structured reply
+    assert [t["step"] for t in a.trace] == ["condense", "retrieve", "generate", "decide"]
+    assert a.backend == "scripted"
+
+
+def test_no_claims_is_an_abstention(settings):
+    a = answer(OPENED, settings=settings, backend=Scripted('{"claims": []}'))
+    assert a.abstained and a.citations == [] and a.text == "The documents don't say."
+    assert a.trace[-1] == {"step": "decide", "abstained": True}
+
+
+def test_an_unsupported_claim_is_removed_with_its_reason_and_nothing_left_abstains(settings):
+    a = answer(OPENED, settings=settings, backend=Scripted(claims((1, "It opened in 1871."))))
+    assert a.abstained
+    assert a.unsupported == ["It opened in 1871."]
+    assert {"step": "removed", "sentence": "It opened in 1871.", "reason": "unsupported"} in a.trace
+
+
+def test_a_claim_citing_the_wrong_source_is_re_pointed(settings):
+    probe = answer(OPENED, settings=settings, backend=Scripted('{"claims": []}'))
+    n = _source_of(probe, "harbour.txt")
+    wrong = next(i for i in range(1, len(probe.passages) + 1) if i != n)
+    a = answer(OPENED, settings=settings, backend=Scripted(claims((wrong, "It opened in 1999."))))
+    assert not a.abstained and a.citations[0].source == "harbour.txt"
+
+
+def test_a_free_text_reply_is_verified_like_claims(settings):
+    # A server that ignores the schema answers in free text with markers.
+    probe = answer(OPENED, settings=settings, backend=Scripted('{"claims": []}'))
+    n = _source_of(probe, "harbour.txt")
+    a = answer(OPENED, settings=settings, backend=Scripted(f"It opened in 1999 [{n}]."))
+    assert not a.abstained and "1999" in a.text
+    assert next(t for t in a.trace if t["step"] == "generate")["structured"] is False
+
+
+def test_stream_shows_the_claim_text_not_the_json(settings):
+    items = list(stream_answer(OPENED, settings=settings, backend=Scripted(claims((1, "Open.")))))
+    shown = "".join(i for i in items if isinstance(i, str))
+    assert shown == "Open." and isinstance(items[-1], Answer)
+
+
+def test_passage_text_reaches_the_model_as_data_inside_delimiters(settings):
+    model = Scripted('{"claims": []}')
+    answer(OPENED, settings=settings, backend=model)
+    user = model.requests[0].messages[-1]["content"]
+    assert '<source id="1"' in user and "1999" in user and user.rstrip().endswith("English.")
+    assert "data, not instructions" in model.requests[0].messages[0]["content"]
