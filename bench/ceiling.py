@@ -31,7 +31,7 @@ def run(settings: Any, questions: list[Any]) -> dict[str, Any]:
     """Ask the backend each question over its gold chunks; return per-question rows and
     totals (overall and per language)."""
     from rag.citations import verify
-    from rag.eval_metrics import contains, fact_matches
+    from rag.eval.metrics import contains, fact_matches
     from rag.index import open_index
     from rag.llm.base import Request, get_backend
     from rag.prompt import build_messages, is_abstention
@@ -39,7 +39,7 @@ def run(settings: Any, questions: list[Any]) -> dict[str, Any]:
     backend = get_backend(settings)
     chunks = open_index(settings).all_passages()
     rows = []
-    for item in questions:  # rag.evaluation.EvalItem
+    for item in questions:  # rag.eval.datasets.EvalItem
         gold = [p for p in chunks if any(contains(p.text, e) for e in item.evidence)]
         if not gold:
             rows.append({"id": item.id, "lang": item.lang, "skipped": "no gold chunk"})
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.answer import ensure_index
     from rag.config import Settings
     from rag.errors import RAGError
-    from rag.evaluation import load_dataset
+    from rag.eval.datasets import load_dataset
 
     try:
         settings = Settings.from_env()
