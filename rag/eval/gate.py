@@ -38,10 +38,15 @@ def check_thresholds(result: dict[str, Any], thresholds: dict[str, float]) -> li
         if value is None:
             failures.append(f"{name} is missing from the result (no questions it applies to?)")
         elif is_max and value > limit:
-            failures.append(f"{name} = {value:.2f} > {limit:.2f} (maximum)")
+            failures.append(f"{name} = {_num(value)} > {_num(limit)} (maximum)")
         elif not is_max and value < limit:
-            failures.append(f"{name} = {value:.2f} < {limit:.2f}")
+            failures.append(f"{name} = {_num(value)} < {_num(limit)}")
     return failures
+
+
+def _num(value: float) -> str:
+    """Rates with two decimals, counts as counts."""
+    return str(value) if isinstance(value, int) else f"{value:.2f}"
 
 
 def load_thresholds(path: str | Path) -> dict[str, Any]:
