@@ -5,7 +5,7 @@ the indexed chunks that contain the question's evidence quotes (at most 3, full 
 the real prompt of ``rag.prompt.build_messages``): no retrieval, no gate, no compression,
 no retry, no fallback. The reply is scored with the eval's fact matching, raw and after
 citation verification (``rag.citations.verify``). Compare with ``correct`` of the full
-pipeline (``eval/results/<backend>.json``): what retrieval and the mechanisms around the
+pipeline (``eval/results/dev-<backend>.json``): what retrieval and the mechanisms around the
 model cannot exceed only if the model itself is the limit.
 
     python -m bench.ceiling                      # local model, writes bench/results/ceiling.json
