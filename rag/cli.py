@@ -220,6 +220,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for name, value in metrics.items():
         if isinstance(value, float):
             print(f"  {name:32} {value:.3f}")
+        elif isinstance(value, int) and name not in ("n", "errors"):
+            print(f"  {name:32} {value}")
     if args.json_out:
         write_json(result, args.json_out)
     if args.html_out:

@@ -198,6 +198,7 @@ def _histogram(values: Sequence[float], color: str, bins: int = 12) -> str:
 def _breakdown(result: dict[str, Any], key: str) -> str:
     k = result.get("k", 5)
     cols = [f"hit@{k}", "mrr", "citation_recall", "grounded", "correct", "abstention_recall"]
+    cols += ["false_abstention_rate", "paraphrase_consistency"]
     rows = [f"<tr><th>{_esc(key)}</th><th>n</th>" + "".join(f"<th>{c}</th>" for c in cols)]
     if not result.get(key):
         return ""
