@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from rag.config import Settings
-    from rag.evaluation import load_dataset
+    from rag.eval.datasets import load_dataset
 
     items = [i for i in load_dataset(ROOT / "eval" / "dev.jsonl") if i.answerable and not i.history]
     questions = [i.question for i in items[: args.questions]]

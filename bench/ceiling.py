@@ -5,7 +5,7 @@ the indexed chunks that contain the question's evidence quotes (at most 3, full 
 the real prompt of ``rag.prompt.build_messages``): no retrieval, no gate, no compression,
 no retry, no fallback. The reply is scored with the eval's fact matching, raw and after
 citation verification (``rag.citations.verify``). Compare with ``correct`` of the full
-pipeline (``eval/results/<backend>.json``): what retrieval and the mechanisms around the
+pipeline (``eval/results/dev-<backend>.json``): what retrieval and the mechanisms around the
 model cannot exceed only if the model itself is the limit.
 
     python -m bench.ceiling                      # local model, writes bench/results/ceiling.json
@@ -31,7 +31,7 @@ def run(settings: Any, questions: list[Any]) -> dict[str, Any]:
     """Ask the backend each question over its gold chunks; return per-question rows and
     totals (overall and per language)."""
     from rag.citations import verify
-    from rag.eval_metrics import contains, fact_matches
+    from rag.eval.metrics import contains, fact_matches
     from rag.index import open_index
     from rag.llm.base import Request, get_backend
     from rag.prompt import build_messages, is_abstention
@@ -39,7 +39,7 @@ def run(settings: Any, questions: list[Any]) -> dict[str, Any]:
     backend = get_backend(settings)
     chunks = open_index(settings).all_passages()
     rows = []
-    for item in questions:  # rag.evaluation.EvalItem
+    for item in questions:  # rag.eval.datasets.EvalItem
         gold = [p for p in chunks if any(contains(p.text, e) for e in item.evidence)]
         if not gold:
             rows.append({"id": item.id, "lang": item.lang, "skipped": "no gold chunk"})
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.answer import ensure_index
     from rag.config import Settings
     from rag.errors import RAGError
-    from rag.evaluation import load_dataset
+    from rag.eval.datasets import load_dataset
 
     try:
         settings = Settings.from_env()

@@ -7,6 +7,7 @@ Every ``RAGError`` ends as one line on stderr and exit code 1; never a traceback
     rag stats --json
     rag serve --port 7860
     rag eval --dataset eval/dev.jsonl --backend extractive --json out.json
+    rag eval --from eval/results/*.json --html eval/results/report.html   # with the gaps
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from rag.config import BACKENDS, Settings
 from rag.errors import ConfigError, RAGError
 
 if TYPE_CHECKING:
-    from rag.eval_judge import Judge
+    from rag.eval.judge import Judge
 
 __all__ = ["main"]
 
@@ -155,7 +156,7 @@ def _judge(name: str, settings: Settings) -> Judge:
     """The citation judge ``--judge`` names. ``auto``: cross-lingual when the backend is
     an LLM (which then also translates the claims it judges), else lexical: extractive
     answers quote their sources in the sources' language."""
-    from rag.eval_judge import LexicalJudge, backend_translator, cross_lingual_judge
+    from rag.eval.judge import LexicalJudge, backend_translator, cross_lingual_judge
     from rag.llm.base import get_backend
 
     if name == "lexical":
@@ -172,44 +173,64 @@ def _judge(name: str, settings: Settings) -> Judge:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from rag.eval_report import compare, load_result, write_html, write_json
+    from rag.eval.report import compare, load_result, write_html, write_json
 
     if args.compare:
         print(compare(load_result(args.compare[0]), load_result(args.compare[1])))
         return 0
     if args.results:
+        from rag.eval.gap import gap_text
+
         if not args.html_out:
             raise ConfigError("--from needs --html OUT: it only builds a report from results.")
-        write_html([load_result(r) for r in args.results], args.html_out)
+        results = [load_result(r) for r in args.results]
+        write_html(results, args.html_out)
+        print(gap_text(results))
         print(f"wrote {args.html_out}")
         return 0
     from rag.answer import answer
-    from rag.evaluation import check_thresholds, load_dataset, run_eval
+    from rag.eval.corpus import prepare_index, resolve_target
+    from rag.eval.datasets import load_dataset
+    from rag.eval.gate import check_thresholds, load_thresholds, thresholds_for
+    from rag.eval.runner import run_eval
     from rag.llm.base import resolve_backend_name
 
-    settings = _settings(args)
     items = load_dataset(args.dataset)[: args.limit or None]
+    settings = _settings(args)
+    judge = _judge(args.judge, settings)
+    target = resolve_target(args.dataset, settings, args.corpus)
+    settings, synced = prepare_index(settings, target, progress=not args.quiet)
+    for name, reason in synced.skipped:
+        print(f"warning: skipped {name}: {reason}", file=sys.stderr)
     result = run_eval(
         items,
         answer_fn=lambda q, h: answer(q, h, settings=settings),
-        judge=_judge(args.judge, settings),
+        judge=judge,
         k=args.k,
         backend=resolve_backend_name(settings),
-        dataset=str(args.dataset),
+        target=target,
         context_tokens=settings.context_tokens,
         progress=not args.quiet,
     )
     metrics = result["metrics"]
-    print(f"{result['backend']} on {args.dataset}: {result['n']} questions")
+    print(
+        f"{result['backend']} on {args.dataset} ({result['label']}, corpus {target.corpus}): "
+        f"{result['n']} questions"
+    )
     for name, value in metrics.items():
         if isinstance(value, float):
             print(f"  {name:32} {value:.3f}")
+        elif isinstance(value, int) and name not in ("n", "errors"):
+            print(f"  {name:32} {value}")
     if args.json_out:
         write_json(result, args.json_out)
     if args.html_out:
         write_html([result], args.html_out)
     if args.thresholds:
-        failures = check_thresholds(result, json.loads(Path(args.thresholds).read_text()))
+        gate = thresholds_for(
+            load_thresholds(args.thresholds), result["label"], str(result["backend"])
+        )
+        failures = check_thresholds(result, gate)
         for failure in failures:
             print(f"below threshold: {failure}", file=sys.stderr)
         return 1 if failures else 0
@@ -251,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("eval", help="measure answer quality on a JSONL dataset")
     s.add_argument("--dataset", default="eval/dev.jsonl")
+    s.add_argument(
+        "--corpus",
+        help="folder the dataset is answered over (default: the dataset's corpus/ folder "
+        "when it has one, else RAG_CORPUS_DIR); another corpus gets its own index",
+    )
     s.add_argument("--backend", choices=BACKENDS)
     s.add_argument("--k", type=int, default=5)
     s.add_argument("--limit", type=int)
@@ -270,7 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="citation judge (auto: cross-lingual for LLM backends, lexical for extractive)",
     )
-    s.add_argument("--thresholds", help="JSON file of metric thresholds; exit 1 below them")
+    s.add_argument(
+        "--thresholds",
+        help="JSON file of thresholds (flat, or per dataset label and backend); exit 1 below",
+    )
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_eval)
     return p

@@ -3,6 +3,7 @@ and show its message, which always says what to do next.
 
     RAGError
     ├── ConfigError            bad setting or environment variable
+    │   └── DatasetError            an evaluation dataset file is missing or malformed
     ├── QuestionError          empty or unusable question
     ├── IngestError            a file or the corpus folder cannot be read
     ├── IndexStoreError        the vector store failed
@@ -17,6 +18,7 @@ from __future__ import annotations
 __all__ = [
     "BackendError",
     "ConfigError",
+    "DatasetError",
     "EmbeddingError",
     "EmbeddingMismatchError",
     "IndexNotReadyError",
@@ -33,6 +35,10 @@ class RAGError(Exception):
 
 class ConfigError(RAGError):
     """A setting (usually a ``RAG_*`` environment variable) is invalid."""
+
+
+class DatasetError(ConfigError):
+    """An evaluation dataset (JSONL) cannot be read or a line of it is invalid."""
 
 
 class QuestionError(RAGError):

@@ -12,7 +12,9 @@ import math
 import pytest
 
 from rag.errors import BackendError, ConfigError, IndexNotReadyError
-from rag.eval_judge import (
+from rag.eval.datasets import EvalItem, load_dataset
+from rag.eval.gate import check_thresholds
+from rag.eval.judge import (
     LexicalJudge,
     backend_translator,
     citation_scores,
@@ -21,7 +23,7 @@ from rag.eval_judge import (
     llm_judge,
     split_claims,
 )
-from rag.eval_metrics import (
+from rag.eval.metrics import (
     abstention_scores,
     contains,
     evidence_in_context,
@@ -35,17 +37,9 @@ from rag.eval_metrics import (
     reciprocal_rank,
     token_f1,
 )
-from rag.evaluation import (
-    EvalItem,
-    check_thresholds,
-    compare,
-    load_dataset,
-    load_result,
-    run_eval,
-    score_item,
-    write_html,
-    write_json,
-)
+from rag.eval.report import compare, load_result, write_html, write_json
+from rag.eval.runner import run_eval
+from rag.eval.scoring import score_item
 from rag.llm.base import Backend
 from rag.types import Answer, Citation, Passage, Turn
 
@@ -383,7 +377,7 @@ def test_score_item_without_passages():
     assert (v["citation_recall"], v["citation_precision"]) == (0.0, 0.0)
 
 
-def test_run_eval_metrics_by_hand():
+def test_run_eval_scores_by_hand():
     answers = fake_answers()
     seen_history = []
 

@@ -1,9 +1,10 @@
 """Reports of evaluation results: JSON files, a printable comparison, a self-contained HTML page.
 
-The HTML report has no dependency and no external asset: charts are inline SVG (metric
-bars per backend, a latency histogram per backend), followed by breakdowns per language
-and per source and, per backend, a table of every question with its answer, citations
-and verdicts. Open it from disk in any browser.
+The HTML report has no dependency and no external asset: a summary of the runs (backend,
+dataset, corpus), the generalization gap (``rag.eval.gap``), charts as inline SVG (metric
+bars per run, a latency histogram per run), breakdowns per language, source and
+paraphrase strategy and, per run, a table of every question with the backend that
+answered it, its answer, citations and verdicts. Open it from disk in any browser.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ConfigError
+from rag.eval.gap import gap_html, result_label
 
-__all__ = ["QUALITY_METRICS", "compare", "load_result", "write_html", "write_json"]
+__all__ = ["QUALITY_METRICS", "compare", "load_result", "run_name", "write_html", "write_json"]
 
 #: Metrics in [0, 1] drawn as bars; ``@k`` is replaced by the result's k.
 QUALITY_METRICS = (
@@ -30,12 +32,14 @@ QUALITY_METRICS = (
     "citation_recall",
     "grounded",
     "correct",
+    "correct_originals",
+    "paraphrase_consistency",
     "token_f1",
     "abstention_precision",
     "abstention_recall",
     "false_abstention_rate",
 )
-_LOWER_IS_BETTER = ("false_abstention_rate", "errors")
+_LOWER_IS_BETTER = ("false_abstention_rate", "errors", "uncited_answers")
 _COLORS = ("#3b6ea8", "#d9822b", "#4a9d5b", "#b54a4a", "#7b5ea7", "#5b8c8c")
 
 
@@ -65,6 +69,11 @@ def load_result(path: str | Path) -> dict[str, Any]:
             f"{path} is not an evaluation result (no 'metrics'): use `rag eval --json`."
         )
     return data
+
+
+def run_name(result: dict[str, Any]) -> str:
+    """How a report names a run: ``extractive test``, ``llamacpp manuals``."""
+    return f"{result.get('backend')} {result_label(result)}"
 
 
 def _lower_is_better(name: str) -> bool:
@@ -145,7 +154,7 @@ def _bar_chart(results: Sequence[dict[str, Any]]) -> str:
                 w = max(0.0, min(1.0, float(value))) * width
                 parts.append(
                     f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 2}" '
-                    f'fill="{color}"><title>{_esc(result.get("backend"))}: '
+                    f'fill="{color}"><title>{_esc(run_name(result))}: '
                     f"{value:.3f}</title></rect>"
                 )
                 parts.append(f'<text x="{left + w + 4:.1f}" y="{y + bar - 3}">{value:.2f}</text>')
@@ -189,7 +198,10 @@ def _histogram(values: Sequence[float], color: str, bins: int = 12) -> str:
 def _breakdown(result: dict[str, Any], key: str) -> str:
     k = result.get("k", 5)
     cols = [f"hit@{k}", "mrr", "citation_recall", "grounded", "correct", "abstention_recall"]
+    cols += ["false_abstention_rate", "paraphrase_consistency"]
     rows = [f"<tr><th>{_esc(key)}</th><th>n</th>" + "".join(f"<th>{c}</th>" for c in cols)]
+    if not result.get(key):
+        return ""
     for group, metrics in result.get(key, {}).items():
         cells = "".join(f'<td class="num">{_fmt(metrics.get(c))}</td>' for c in cols)
         rows.append(
@@ -212,6 +224,7 @@ def _question_table(result: dict[str, Any]) -> str:
         "id",
         "lang",
         "question",
+        "backend",
         "answer",
         "citations",
         "hit",
@@ -231,6 +244,8 @@ def _question_table(result: dict[str, Any]) -> str:
             for c in q.get("citations", [])
         )
         abst = v.get("abstention", "")
+        route = " → ".join(str(step.get("step", "?")) for step in q.get("trace") or [])
+        wording = f"{q.get('strategy') or 'paraphrase'} of {q.get('paraphrase_of')}"
         answer = (
             _esc(q.get("answer", ""))
             + "".join(
@@ -238,10 +253,15 @@ def _question_table(result: dict[str, Any]) -> str:
                 for u in q.get("unsupported", [])
             )
             + (f"<br><b>error:</b> {_esc(q['error'])}" if q.get("error") else "")
+            + (f'<br><span class="small"><b>route:</b> {_esc(route)}</span>' if route else "")
+        )
+        asked = _esc(q["question"]) + (
+            f'<br><span class="small">{_esc(wording)}</span>' if q.get("paraphrase_of") else ""
         )
         rows.append(
-            f"<tr id='{_esc(result.get('backend'))}-{_esc(q['id'])}'><td>{_esc(q['id'])}</td>"
-            f"<td>{_esc(q['lang'])}</td><td>{_esc(q['question'])}</td>"
+            f"<tr id='{_esc(run_name(result).replace(' ', '-'))}-{_esc(q['id'])}'>"
+            f"<td>{_esc(q['id'])}</td><td>{_esc(q['lang'])}</td><td>{asked}</td>"
+            f"<td>{_esc(q.get('backend') or '-')}</td>"
             f'<td class="answer">{answer}</td><td class="small">{cites}</td>'
             + _verdict_cell(v.get("hit"))
             + _verdict_cell(v.get("rr"))
@@ -256,23 +276,26 @@ def _question_table(result: dict[str, Any]) -> str:
 
 
 def write_html(results: Sequence[dict[str, Any]], path: str | Path) -> Path:
-    """Write a self-contained HTML report comparing one or more results (one per backend)."""
+    """Write a self-contained HTML report comparing one or more results (any backends,
+    splits and corpora; the gap section pairs them up by backend)."""
     if not results:
         raise ConfigError("No evaluation results to report: run `rag eval` first.")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     legend = "".join(
-        f'<span style="color:{_COLORS[i % len(_COLORS)]}">&#9632;</span> {_esc(r.get("backend"))} '
+        f'<span style="color:{_COLORS[i % len(_COLORS)]}">&#9632;</span> {_esc(run_name(r))} '
         for i, r in enumerate(results)
     )
     summary = [
-        "<table><tr><th>backend</th><th>dataset</th><th>questions</th><th>judge</th>"
+        "<table><tr><th>backend</th><th>run</th><th>dataset</th><th>corpus</th>"
+        "<th>questions</th><th>judge</th>"
         "<th>p50 ms</th><th>p95 ms</th><th>created</th></tr>"
     ]
     for r in results:
         m = r.get("metrics", {})
         summary.append(
-            f"<tr><td>{_esc(r.get('backend'))}</td><td>{_esc(r.get('dataset'))}</td>"
+            f"<tr><td>{_esc(r.get('backend'))}</td><td>{_esc(result_label(r))}</td>"
+            f"<td>{_esc(r.get('dataset'))}</td><td>{_esc(r.get('corpus') or '-')}</td>"
             f"<td class='num'>{r.get('n')}</td><td>{_esc(r.get('judge'))}</td>"
             f"<td class='num'>{_fmt(m.get('latency_p50_ms'))}</td>"
             f"<td class='num'>{_fmt(m.get('latency_p95_ms'))}</td>"
@@ -284,19 +307,22 @@ def write_html(results: Sequence[dict[str, Any]], path: str | Path) -> Path:
         "<h1>RAG evaluation report</h1>",
         "".join(summary),
         "</table>",
-        f"<h2>Metrics per backend</h2><p>{legend}</p>",
+        gap_html(results),
+        f"<h2>Metrics per run</h2><p>{legend}</p>",
         _bar_chart(results),
         "<h2>Latency</h2>",
     ]
     for i, r in enumerate(results):
         lat = [q["latency_ms"] for q in r.get("questions", []) if q.get("latency_ms") is not None]
-        body.append(f"<h3>{_esc(r.get('backend'))}</h3>")
+        body.append(f"<h3>{_esc(run_name(r))}</h3>")
         body.append(_histogram(lat, _COLORS[i % len(_COLORS)]))
     for r in results:
-        body.append(f"<h2>Breakdowns: {_esc(r.get('backend'))}</h2>")
-        body.append(_breakdown(r, "by_lang") + _breakdown(r, "by_source"))
+        body.append(f"<h2>Breakdowns: {_esc(run_name(r))}</h2>")
+        body.append(
+            _breakdown(r, "by_lang") + _breakdown(r, "by_source") + _breakdown(r, "by_strategy")
+        )
     for r in results:
-        body.append(f"<h2>Questions: {_esc(r.get('backend'))}</h2>{_question_table(r)}")
+        body.append(f"<h2>Questions: {_esc(run_name(r))}</h2>{_question_table(r)}")
     body.append("</body></html>\n")
     path.write_text("\n".join(body), encoding="utf-8")
     return path

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from rag.eval_metrics import fold
+from rag.eval.metrics import fold
 
 if TYPE_CHECKING:
     from rag.llm.base import Backend

@@ -14,7 +14,7 @@ contiguous run of whole words in the folded text:
     False
 
 So "20,000" matches "20 000", "Németh" matches "Nemeth", and "ten" does not match "attention".
-Citation and groundedness metrics, which need a support judge, live in ``rag.eval_judge``.
+Citation and groundedness metrics, which need a support judge, live in ``rag.eval.judge``.
 """
 
 from __future__ import annotations
