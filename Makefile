@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test eval eval-report bench lint index install system-deps clean
+.PHONY: run test check eval eval-report bench lint index install system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ run: install index
 # pytest's exit code 5 means "no tests ran": that is a failure here, never a pass.
 test: install system-deps
 	$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
+
+# The fast lane while working: unit tests, no LLM, no browser, no server, no eval gate.
+check: install
+	$(BIN)/python -m pytest -q -m "not llm and not e2e and not eval and not server"; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
 
 # Regenerates the committed results: every backend on dev and test (seeds/) and on each second

@@ -32,9 +32,9 @@ def run(settings: Any, questions: list[Any]) -> dict[str, Any]:
     totals (overall and per language)."""
     from rag.citations import verify
     from rag.eval.metrics import contains, fact_matches
+    from rag.generate import Generation
     from rag.index import open_index
-    from rag.llm.base import Request, get_backend
-    from rag.prompt import build_messages, is_abstention
+    from rag.llm.base import get_backend
 
     backend = get_backend(settings)
     chunks = open_index(settings).all_passages()
@@ -46,15 +46,11 @@ def run(settings: Any, questions: list[Any]) -> dict[str, Any]:
             continue
         passages = gold[:MAX_PASSAGES]
         start = time.perf_counter()
-        reply = backend.complete(
-            Request(
-                question=item.question,
-                passages=passages,
-                messages=build_messages(item.question, passages, lang=item.lang),
-                max_tokens=settings.max_answer_tokens,
-                temperature=settings.temperature,
-            )
-        )
+        # The same structured generation as the read path, over the gold chunks only.
+        gen = Generation(item.question, passages, backend, settings, lang=item.lang)
+        for _ in gen.stream():
+            pass
+        reply = gen.text
         checked = verify(reply, passages, lang=item.lang)
         rows.append(
             {
@@ -62,7 +58,7 @@ def run(settings: Any, questions: list[Any]) -> dict[str, Any]:
                 "lang": item.lang,
                 "passages": len(passages),
                 "reply": reply,
-                "abstained": is_abstention(reply),
+                "abstained": gen.info.get("claims") == 0,
                 "raw_correct": all(fact_matches(reply, item.facts)),
                 "verified_correct": bool(checked.citations)
                 and all(fact_matches(checked.text, item.facts)),

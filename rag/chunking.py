@@ -118,6 +118,26 @@ def split_sentences(text: str, lang: str = "en") -> list[str]:
     return [text[a:b] for a, b in _sentence_spans(text, lang)]
 
 
+#: A sentence longer than this is read as its clauses: a list of demands separated by
+#: ";" holds one fact per clause, and the one asked for should stand alone.
+CLAUSE_SPLIT_CHARS = 300
+
+
+def clauses(text: str, lang: str = "en") -> list[str]:
+    """The units an answer quotes: sentences, with long ones cut at their semicolons.
+
+    >>> clauses("Short one. " + "x; " * 120 + "end.")[0]
+    'Short one.'
+    """
+    out: list[str] = []
+    for sentence in split_sentences(text, lang):
+        if len(sentence) <= CLAUSE_SPLIT_CHARS:
+            out.append(sentence)
+            continue
+        out += [part.strip() for part in re.split(r"(?<=;)\s+", sentence) if part.strip()]
+    return out
+
+
 def _limited(text: str, span: Span, max_tokens: int) -> list[Span]:
     """Cut ``span`` at word (else character) boundaries into pieces that fit the budget."""
 

@@ -89,9 +89,36 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if final.citations:
         print("\nSources:")
         print(_format_sources(final))
+    if args.explain:
+        print("\nRoute:")
+        print(explain(final))
     if args.verbose:
         print("\nTimings (ms): " + ", ".join(f"{k}={v:.0f}" for k, v in final.timings.items()))
     return 0
+
+
+def explain(a: Any) -> str:
+    """``Answer.trace`` as one line per step: what each step did and how long it took.
+
+    condense  query='When was it adopted?' lang=en
+    generate  backend=llamacpp structured=True claims=1 ms=4210
+    removed   'It opened in 1871.' (unsupported)
+    decide    abstained=False
+    """
+    lines = []
+    for step in a.trace:
+        name = step.get("step", "?")
+        if name == "removed":
+            lines.append(f"  {name:<9} {step.get('sentence')!r} ({step.get('reason')})")
+            continue
+        facts = " ".join(
+            f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"
+            for k, v in step.items()
+            if k not in ("step", "reply") and v is not None
+        )
+        lines.append(f"  {name:<9} {facts}")
+    lines.append(f"  answered by {a.backend}")
+    return "\n".join(lines)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -190,12 +217,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     from rag.answer import answer
     from rag.eval.corpus import prepare_index, resolve_target
-    from rag.eval.datasets import load_dataset
+    from rag.eval.datasets import load_dataset, paraphrase_sample
     from rag.eval.gate import check_thresholds, load_thresholds, thresholds_for
     from rag.eval.runner import run_eval
     from rag.llm.base import resolve_backend_name
 
-    items = load_dataset(args.dataset)[: args.limit or None]
+    items = paraphrase_sample(load_dataset(args.dataset), args.paraphrase_every)
+    items = items[: args.limit or None]
     settings = _settings(args)
     judge = _judge(args.judge, settings)
     target = resolve_target(args.dataset, settings, args.corpus)
@@ -254,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
     s.add_argument("--backend", choices=BACKENDS, help="override RAG_LLM_BACKEND")
     s.add_argument("-k", type=int, dest="k", help="passages to retrieve")
+    s.add_argument(
+        "--explain", action="store_true", help="print the route the answer took (Answer.trace)"
+    )
     s.set_defaults(func=cmd_ask)
 
     s = sub.add_parser("chat", help="interactive chat in the terminal")
@@ -280,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--backend", choices=BACKENDS)
     s.add_argument("--k", type=int, default=5)
     s.add_argument("--limit", type=int)
+    s.add_argument(
+        "--paraphrase-every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="answer the paraphrases of every Nth group only (all originals always)",
+    )
     s.add_argument("--json", dest="json_out", help="write results JSON here")
     s.add_argument("--html", dest="html_out", help="write an HTML report here")
     s.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="print deltas")

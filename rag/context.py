@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from rag.chunking import count_tokens, split_sentences
+from rag.chunking import clauses, count_tokens
 from rag.text import content_terms
 from rag.types import Passage
 
@@ -87,17 +87,19 @@ def rank_sentences(
     version for another language). A sentence's score is the mean of two signals, each
     taken at its best over the wordings:
     - meaning: embedding cosine between the wording and the sentence;
-    - words: the share of the wording's content terms (stemmed) found in the sentence or
-      its passage's title and locator, each term weighted by its rarity among the
-      candidate sentences (idf), so "Strasbourg" counts more than "Assembly".
+    - words: the share of the wording's content terms (stemmed) found in the sentence,
+      the sentence before it (which "It opened in 1999." refers to) or its passage's
+      title and locator, each term weighted by its rarity among the candidate sentences
+      (idf), so "Strasbourg" counts more than "Assembly".
+    Long sentences are read as their clauses (``rag.chunking.clauses``).
     Neither signal has a threshold here: this only orders sentences for the context.
     """
-    cands = [
-        (i, s)
-        for i, p in enumerate(passages)
-        for s in split_sentences(p.text, p.lang or "en")
-        if any(ch.isalnum() for ch in s)
-    ]
+    cands: list[tuple[int, str]] = []
+    before: list[str] = []  # the sentence before each candidate, in its passage
+    for i, p in enumerate(passages):
+        units = [s for s in clauses(p.text, p.lang or "en") if any(ch.isalnum() for ch in s)]
+        cands += [(i, s) for s in units]
+        before += ["", *units[:-1]]
     if not cands or not queries:
         return []
     vecs = embedder.embed([q for q, _ in queries] + [s for _, s in cands])
@@ -109,8 +111,8 @@ def rank_sentences(
         if not asked:
             continue
         bags = [
-            content_terms(f"{s} {passages[i].label}", lang) | content_terms(s, "en")
-            for i, s in cands
+            content_terms(f"{prev} {s} {passages[i].label}", lang) | content_terms(s, "en")
+            for (i, s), prev in zip(cands, before, strict=True)
         ]
         weight = {
             t: math.log((len(bags) + 1) / (1 + sum(t in b for b in bags))) + 1.0 for t in asked

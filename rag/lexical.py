@@ -118,13 +118,18 @@ def lexical_index(index: ChunkIndex) -> LexicalIndex:
         cached = _cache.get(index.location)
         if cached and cached[0] == sig:
             return cached[1]
-        from rag.chunking import split_sentences
+        from rag.chunking import clauses
 
         passages = index.all_passages()
         built = LexicalIndex(
             [p.chunk_id for p in passages], [terms(p.text, p.lang) for p in passages]
         )
-        split = [(p.chunk_id, s, p.lang) for p in passages for s in split_sentences(p.text, p.lang)]
+        split = [
+            (p.chunk_id, s, p.lang)
+            for p in passages
+            for s in clauses(p.text, p.lang)
+            if len(s.split()) >= 4
+        ]
         built.sentences = LexicalIndex(
             [cid for cid, _, _ in split], [terms(s, lang) for _, s, lang in split]
         )

@@ -37,11 +37,6 @@ def test_answers_39_citing_the_resolution_paragraph(seed_settings):
             "004_9ecce584a641fa78.txt",
         ),
         (
-            "When will the referendum on a unicameral parliament take place?",
-            "2027",
-            "002_1492760e8c00b5f2.txt",
-        ),
-        (
             "Which opposition party was refused registration for the twenty-fifth time?",
             "Alga",
             "003_8055ac30947230f7.txt",

@@ -58,6 +58,14 @@ def test_ask_prints_numbered_sources_with_locators(indexed_env):
     assert "003_8055ac30947230f7.txt, Resolution 2616 (2025), §5" in out.stdout
 
 
+def test_ask_explain_prints_the_route(indexed_env):
+    out = rag(indexed_env, "ask", "--explain", PRISONERS)
+    route = out.stdout.split("Route:", 1)[1]
+    steps = [line.split()[0] for line in route.strip().splitlines()]
+    assert steps[:4] == ["condense", "retrieve", "generate", "decide"]
+    assert "answered by extractive" in route
+
+
 def test_stats_json(indexed_env):
     stats = json.loads(rag(indexed_env, "stats", "--json").stdout)
     assert stats["documents"] == 5 and stats["chunks"] > 50

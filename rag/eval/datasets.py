@@ -21,7 +21,7 @@ from typing import Any
 from rag.errors import DatasetError
 from rag.types import Turn
 
-__all__ = ["STRATEGIES", "EvalItem", "load_dataset", "split_name"]
+__all__ = ["STRATEGIES", "EvalItem", "load_dataset", "paraphrase_sample", "split_name"]
 
 #: How a paraphrase rewords its original: an acronym for a full name or short form (or
 #: back), context words added or removed, another question shape, another language.
@@ -60,6 +60,15 @@ class EvalItem:
 def split_name(path: str | Path) -> str:
     """The split a dataset file holds: its file name without suffix (``dev``, ``test``)."""
     return Path(path).stem
+
+
+def paraphrase_sample(items: list[EvalItem], every: int) -> list[EvalItem]:
+    """Every original question, and every wording of each ``every``-th paraphrase group
+    (in file order): whole groups, so paraphrase consistency is measured on fewer
+    questions (the local model's CI time). ``every=1`` keeps everything."""
+    groups = list(dict.fromkeys(i.group for i in items if i.paraphrase_of))
+    kept = set(groups[:: max(1, every)])
+    return [i for i in items if not i.paraphrase_of or i.group in kept]
 
 
 def load_dataset(path: str | Path) -> list[EvalItem]:

@@ -100,6 +100,8 @@ def question_lang(text: str) -> str:
     """
     from rag.text.languages import supported
 
+    if sum(c.isalpha() for c in text) < 8:
+        return DEFAULT_LANG  # "Who?": too short to tell
     scores = {k: v for k, v in language_scores(text, k=20).items() if k in supported()}
     return max(scores, key=lambda k: scores[k]) if scores else DEFAULT_LANG
 

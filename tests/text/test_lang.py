@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.text.lang import assign_languages, detect_language
 from rag.ingest.normalize import normalize_paragraphs
+from rag.text.lang import assign_languages, detect_language
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
