@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,22 @@ def browser_type_launch_args() -> dict[str, object]:
     }
 
 
+#: Given to the server so tests can check it is never written anywhere.
+FAKE_API_KEY = "sk-test-never-logged-7f3a"
+
+
+@dataclass(frozen=True)
+class UIServer:
+    url: str
+    data_dir: Path
+    corpus_dir: Path
+    api_key: str  # the server has it; it must never be written anywhere
+
+
 @pytest.fixture(scope="session")
-def ui_url(
+def ui_server(
     tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path, free_port, wait_http
-) -> Iterator[str]:
+) -> Iterator[UIServer]:
     """`rag serve` in a subprocess over a copy of seeds/, extractive backend."""
     base = tmp_path_factory.mktemp("ui")
     corpus = base / "corpus"
@@ -41,6 +54,7 @@ def ui_url(
         RAG_DATA_DIR=str(base / "data"),
         RAG_CORPUS_DIR=str(corpus),
         RAG_LLM_BACKEND="extractive",
+        RAG_OPENAI_API_KEY=FAKE_API_KEY,
         GRADIO_ANALYTICS_ENABLED="False",
     )
     log = (base / "serve.log").open("w")
@@ -54,8 +68,13 @@ def ui_url(
     try:
         if not wait_http(url, proc, 240):
             raise RuntimeError("rag serve did not start:\n" + (base / "serve.log").read_text())
-        yield url
+        yield UIServer(url=url, data_dir=base / "data", corpus_dir=corpus, api_key=FAKE_API_KEY)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def ui_url(ui_server: UIServer) -> str:
+    return ui_server.url
