@@ -66,13 +66,13 @@ class UploadReport:
 
 
 def safe_name(name: str) -> str:
-    """A file name that is only a name: no folders, no leading dot, letters, digits,
-    ``._-`` only, at most 100 characters, lower-case suffix."""
+    """A file name that is only a name: no folders, no leading dot, letters (any
+    script), digits and ``._-`` only, at most 100 characters, lower-case ASCII suffix."""
     base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.ASCII).strip("._-")[:90] or "document"
+    stem = re.sub(r"[^\w.-]+", "_", stem).strip("._-")[:90] or "document"
     suffix = re.sub(r"[^\w]+", "", suffix, flags=re.ASCII).lower()[:10]
     return f"{stem}.{suffix}" if suffix else stem
 
