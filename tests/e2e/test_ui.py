@@ -171,3 +171,30 @@ def test_api_upload_indexes_a_file_and_refuses_bad_ones(ui_url, tmp_path):
     answer = client.predict("What tuna quota does the Glorp Accord set?", api_name="/ask")
     assert "812" in answer["text"]
     assert answer["citations"][0]["source"] == "uploads/glorp.md"
+
+
+def test_a_chip_of_an_earlier_answer_shows_that_answer_s_sources(page: Page, ui_url):
+    page.goto(ui_url)
+    ask(page, "Who proposed a transition to a unicameral Parliament in Kazakhstan?")
+    ask(page, "How and when will the final decision on it be made?")
+    answers = page.locator("#chat .answer")
+    assert "2027" in answers.nth(1).inner_text()
+    shown = page.locator("#sources .sources-turn:not([hidden])")
+    expect(shown).to_have_attribute("data-turn", "1")  # the latest answer's sources
+
+    answers.nth(0).locator(".cite").first.click()
+    expect(shown).to_have_attribute("data-turn", "0")
+    expect(shown.locator(".passage.active")).to_have_count(1)
+    expect(shown.locator(".passage.active mark")).to_contain_text("Tokayev")
+    answers.nth(1).locator(".cite").first.click()
+    expect(shown).to_have_attribute("data-turn", "1")
+    expect(shown.locator(".passage.active mark")).to_contain_text("2027")
+
+
+def test_index_facts_and_documents_are_listed(page: Page, ui_url):
+    page.goto(ui_url)
+    facts = page.locator("#facts")
+    expect(facts).to_contain_text(re.compile(r"\d+ documents, \d+ chunks; languages en, fr, it"))
+    expect(facts).to_contain_text("all-MiniLM-L6-v2")
+    expect(page.locator("#docs")).to_contain_text("Resolution 2616 (2025)")
+    expect(page.locator("#docs")).to_contain_text("003_8055ac30947230f7.txt")
