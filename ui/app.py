@@ -236,7 +236,7 @@ def build_app(settings: Settings | None = None) -> Any:
                     clear_btn = gr.Button("Clear chat", elem_id="clear", scale=1)
                 notice = gr.Markdown(elem_id="notice")
             with gr.Column(scale=2):
-                sources = gr.HTML(panel([]), elem_id="sources", label="Sources")
+                sources = gr.HTML(panel([]), elem_id="sources", label="Sources", max_height=680)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 gr.Markdown("### Documents")
@@ -253,6 +253,7 @@ def build_app(settings: Settings | None = None) -> Any:
                     elem_id="docs",
                     interactive=False,
                     wrap=True,
+                    column_widths=["46%", "34%", "10%", "10%"],
                 )
                 with gr.Row():
                     doc_pick = gr.Dropdown(label="Uploaded document", choices=[], scale=3)
@@ -265,7 +266,9 @@ def build_app(settings: Settings | None = None) -> Any:
                     label="Backend",
                     elem_id="backend",
                 )
-                top_k = gr.Slider(1, 10, value=base.top_k, step=1, label="Passages (top-k)")
+                top_k = gr.Slider(
+                    1, 10, value=base.top_k, step=1, label="Passages (top-k)", elem_id="topk"
+                )
                 facts = gr.Markdown(elem_id="facts")
 
         ask_inputs = [q, store, backend, top_k]

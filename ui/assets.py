@@ -39,7 +39,7 @@ CSS = """
 #chat .removed del { opacity: .7; }
 #chat .removed .reason { font-style: italic; }
 #chat .meta { font-size: .72em; opacity: .6; margin-top: .4em; }
-#sources { max-height: 640px; overflow-y: auto; }
+#sources { overflow-y: auto; }
 #sources h3 { font-size: .95em; margin: .2em 0 .6em 0; }
 #sources .passage {
   border: 1px solid var(--border-color-primary, #e5e7eb); border-radius: .5em;

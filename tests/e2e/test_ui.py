@@ -198,3 +198,13 @@ def test_index_facts_and_documents_are_listed(page: Page, ui_url):
     expect(facts).to_contain_text("all-MiniLM-L6-v2")
     expect(page.locator("#docs")).to_contain_text("Resolution 2616 (2025)")
     expect(page.locator("#docs")).to_contain_text("003_8055ac30947230f7.txt")
+
+
+def test_session_settings_change_the_passages_and_name_the_backend(page: Page, ui_url):
+    page.goto(ui_url)
+    number = page.locator("#topk input[type=number]")
+    number.fill("2")
+    number.press("Enter")
+    ask(page, PRISONERS)
+    expect(page.locator("#sources .sources-turn:not([hidden]) .passage")).to_have_count(2)
+    expect(last_answer(page).locator(".meta")).to_contain_text("answered by extractive")
