@@ -208,3 +208,11 @@ def test_session_settings_change_the_passages_and_name_the_backend(page: Page, u
     ask(page, PRISONERS)
     expect(page.locator("#sources .sources-turn:not([hidden]) .passage")).to_have_count(2)
     expect(last_answer(page).locator(".meta")).to_contain_text("answered by extractive")
+
+
+def test_a_question_the_pipeline_refuses_ends_in_one_clear_message(page: Page, ui_url):
+    page.goto(ui_url)
+    ask(page, "why " * 1000)
+    error = page.locator("#chat .answer.error").last
+    expect(error).to_contain_text("characters long; keep it under")
+    assert "Traceback" not in page.locator("#chat").inner_text()
