@@ -10,6 +10,7 @@ a dict) and ``/upload`` (files -> what was indexed).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -68,6 +69,14 @@ def _secret(settings: Settings) -> str:
         except OSError:
             log.warning("cannot keep the UI secret in %s: chats last until restart", path)
         return value
+
+
+def _storage_key(settings: Settings) -> str:
+    """One browser key per index, so a chat about one corpus never reappears over another
+    served on the same address."""
+    where = settings.chroma_url or str(Path(settings.data_dir).resolve())
+    digest = hashlib.sha1(f"{where}|{settings.collection}".encode(), usedforsecurity=False)
+    return "rag-chat-" + digest.hexdigest()[:10]
 
 
 def _turns(store: Store | None) -> list[dict[str, Any]]:
@@ -198,7 +207,7 @@ def build_app(settings: Settings | None = None) -> Any:
         return {"added": report.added, "refused": report.refused, "message": report.message()}
 
     with gr.Blocks(title=TITLE) as demo:
-        store = gr.BrowserState({"turns": []}, storage_key="rag-chat", secret=_secret(base))
+        store = gr.BrowserState({"turns": []}, storage_key=_storage_key(base), secret=_secret(base))
         gr.Markdown(
             f"## {TITLE}\nAnswers come only from the indexed documents; each claim has a "
             "numbered source: click it to read the passage. When the documents don't say, "
@@ -224,7 +233,9 @@ def build_app(settings: Settings | None = None) -> Any:
                         autofocus=True,
                     )
                     send = gr.Button("Send", elem_id="send", variant="primary", scale=1)
-                    stop = gr.Button("Stop", elem_id="stop", variant="secondary", scale=1)
+                    stop = gr.Button(
+                        "Stop", elem_id="stop", variant="secondary", scale=1, interactive=False
+                    )
                 gr.Examples([[e] for e in EXAMPLES], inputs=[q], label="Example questions")
                 with gr.Row():
                     comment = gr.Textbox(
@@ -273,9 +284,17 @@ def build_app(settings: Settings | None = None) -> Any:
 
         ask_inputs = [q, store, backend, top_k]
         ask_outputs = [chat, sources, store, q]
-        ev_send = send.click(respond, ask_inputs, ask_outputs, api_visibility="private")
-        ev_submit = q.submit(respond, ask_inputs, ask_outputs, api_visibility="private")
-        stop.click(None, cancels=[ev_send, ev_submit])
+        # Send is off and Stop on while an answer streams.
+        busy, idle = (gr.update(interactive=False), gr.update(interactive=True))
+        running: list[Any] = []
+        for trigger in (send.click, q.submit):
+            ev = trigger(lambda: (busy, idle), None, [send, stop], queue=False,
+                         api_visibility="private")  # fmt: skip
+            ev = ev.then(respond, ask_inputs, ask_outputs, api_visibility="private")
+            running.append(ev)
+            ev.then(lambda: (idle, busy), None, [send, stop], api_visibility="private")
+        stop.click(lambda: (idle, busy), None, [send, stop], cancels=running,
+                   api_visibility="private")  # fmt: skip
         clear_btn.click(clear, None, [chat, sources, store], api_visibility="private")
         chat.like(feedback, [store, comment], [notice, comment], api_visibility="private")
         files_in.upload(

@@ -52,6 +52,8 @@ def test_chip_opens_its_passage_with_the_quote_highlighted(page: Page, ui_url, o
     expect(chips.first).to_have_text("1")
     assert [c.inner_text() for c in chips.all()] == [str(i) for i in range(1, chips.count() + 1)]
     assert "[" not in bubble.inner_text()  # markers became chips
+    expect(page.locator("#stop")).to_be_disabled()  # Stop only while an answer streams
+    expect(page.locator("#send")).to_be_enabled()
 
     chips.first.click()
     active = page.locator("#sources .passage.active")
