@@ -267,7 +267,9 @@ def build_app(settings: Settings | None = None) -> Any:
                     column_widths=["46%", "34%", "10%", "10%"],
                 )
                 with gr.Row():
-                    doc_pick = gr.Dropdown(label="Uploaded document", choices=[], scale=3)
+                    doc_pick = gr.Dropdown(
+                        label="Document to remove", choices=[], scale=3, elem_id="doc-pick"
+                    )
                     remove_btn = gr.Button("Remove", elem_id="remove", scale=1)
             with gr.Column(scale=2):
                 gr.Markdown("### Settings (this session)")

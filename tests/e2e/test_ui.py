@@ -126,6 +126,13 @@ def test_an_uploaded_document_is_answerable_at_once_and_rendered_inert(
     Path(output_path).mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(Path(output_path) / "upload-inert.png"))
 
+    page.locator("#doc-pick input").click()
+    page.get_by_role("option", name="uploads/zorblax_treaty.txt").click()
+    page.locator("#remove").click()
+    expect(page.locator("#upload-status")).to_contain_text("Removed uploads/zorblax_treaty.txt")
+    expect(page.locator("#docs")).not_to_contain_text("zorblax_treaty.txt")
+    assert not (ui_server.corpus_dir / "uploads" / "zorblax_treaty.txt").exists()
+
 
 def test_feedback_is_logged_without_the_api_key(page: Page, ui_server):
     log = ui_server.data_dir / "feedback.jsonl"
