@@ -26,6 +26,7 @@ from ui.assets import CSS, JS
 from ui.feedback import record_feedback
 from ui.history import MAX_TURNS, chat_messages, model_history, panel
 from ui.render import question_html, streaming_html
+from ui.translations import translations
 from ui.upload import add_files, documents, index_facts, remove_document
 
 __all__ = ["EXAMPLES", "build_app", "launch"]
@@ -136,7 +137,12 @@ def build_app(settings: Settings | None = None) -> Any:
                     shown[-1] = {"role": "assistant", "content": streaming_html(partial)}
                     yield shown, gr.skip(), gr.skip(), gr.skip()
             assert final is not None
-            turn = {"question": question, "answer": final.to_dict(), "error": None}
+            turn = {
+                "question": question,
+                "answer": final.to_dict(),
+                "error": None,
+                "translations": translations(final, base.corpus_dir),
+            }
         except RAGError as exc:
             turn = {"question": question, "answer": None, "error": str(exc)}
         turns = [*turns, turn][-MAX_TURNS:]

@@ -51,6 +51,10 @@ CSS = """
 #sources .passage .title { font-weight: 600; }
 #sources .passage .facts, #sources .passage .file { font-size: .75em; opacity: .7; }
 #sources .passage .ptext { font-size: .88em; margin-top: .3em; white-space: pre-wrap; }
+#sources .translations { font-size: .82em; margin-top: .4em; }
+#sources .translations summary { cursor: pointer; opacity: .8; }
+#sources .translation { margin-top: .3em; white-space: pre-wrap; }
+#sources .translation .lang { font-weight: 600; font-size: .8em; opacity: .7; }
 #sources mark { background: #fde68a; color: #111; padding: 0 .1em; }
 #sources .passage.active mark { background: #fbbf24; }
 """

@@ -1,6 +1,7 @@
 """The conversation as the browser keeps it: a JSON list of turns, one per question.
 
-A turn is ``{"question": str, "answer": Answer.to_dict() | None, "error": str | None}``.
+A turn is ``{"question": str, "answer": Answer.to_dict() | None, "error": str | None,
+"translations": {passage position: {lang: text}}}`` (``ui/translations.py``).
 The chat bubbles and the sources panel are rendered from it (so a page reload shows
 the same chat), and follow-ups get the plain answer text from it, never the HTML:
 
@@ -89,4 +90,5 @@ def model_history(turns: Sequence[Turn]) -> list[dict[str, str]]:
 
 def panel(turns: Sequence[Turn]) -> str:
     """The sources panel for these turns (the last answer's sources shown)."""
-    return sources_panel(answers(turns))
+    found = {i: t.get("translations") or {} for i, t in enumerate(turns)}
+    return sources_panel(answers(turns), found)

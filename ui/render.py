@@ -19,7 +19,7 @@ same ``data-n``, so a click (``ui/assets.py``) can find, show and highlight its 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from rag.types import Answer, Citation, Passage
 
@@ -234,9 +234,30 @@ def _quotes(citations: Sequence[Citation]) -> dict[int, list[str]]:
     return by_n
 
 
-def sources_html(a: Answer, turn: int, *, visible: bool = True) -> str:
+def _translations(found: Mapping[str, str]) -> str:
+    if not found:
+        return ""
+    langs = ", ".join(lang.upper() for lang in found)
+    body = "".join(
+        f'<div class="translation" lang="{esc(lang)}"><span class="lang">{esc(lang.upper())}'
+        f"</span> {esc(text)}</div>"
+        for lang, text in found.items()
+    )
+    return f'<details class="translations"><summary>Also in {langs}</summary>{body}</details>'
+
+
+def sources_html(
+    a: Answer,
+    turn: int,
+    *,
+    visible: bool = True,
+    translations: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
     """The sources of one answer, ranked: title (not the file name), date, locator,
-    language and score; a cited passage has its chip number and its quote marked."""
+    language and score; a cited passage has its chip number and its quote marked.
+    ``translations`` (passage position as a string -> language -> text) adds the
+    passage's parallel versions, folded, under it."""
+    translations = translations or {}
     mapping = {} if a.abstained else renumbering(a.text, len(a.passages))
     quotes = _quotes(a.citations)
     heading = "Closest passages" if a.abstained else "Sources"
@@ -253,7 +274,8 @@ def sources_html(a: Answer, turn: int, *, visible: bool = True) -> str:
             f'<header>{badge}<span class="title">{esc(p.title or p.source)}</span>'
             f'<span class="facts">{esc(" · ".join(facts))}</span>'
             f'<span class="file">{esc(p.source)}</span></header>'
-            f'<div class="ptext">{text}</div></article>'
+            f'<div class="ptext">{text}</div>{_translations(translations.get(str(pos), {}))}'
+            "</article>"
         )
     body = "".join(items) or '<p class="empty">No passage was retrieved.</p>'
     hidden = "" if visible else " hidden"
@@ -266,9 +288,17 @@ def sources_html(a: Answer, turn: int, *, visible: bool = True) -> str:
 EMPTY_PANEL = '<p class="empty">Ask a question: its sources appear here.</p>'
 
 
-def sources_panel(answers: Sequence[tuple[int, Answer]]) -> str:
-    """The whole panel: every answer's sources, the last one shown."""
+def sources_panel(
+    answers: Sequence[tuple[int, Answer]],
+    translations: Mapping[int, Mapping[str, Mapping[str, str]]] | None = None,
+) -> str:
+    """The whole panel: every answer's sources, the last one shown. ``translations`` maps
+    a turn to that answer's ``sources_html`` translations."""
     if not answers:
         return EMPTY_PANEL
     last = len(answers) - 1
-    return "".join(sources_html(a, t, visible=i == last) for i, (t, a) in enumerate(answers))
+    found = translations or {}
+    return "".join(
+        sources_html(a, t, visible=i == last, translations=found.get(t))
+        for i, (t, a) in enumerate(answers)
+    )

@@ -62,6 +62,10 @@ def test_chip_opens_its_passage_with_the_quote_highlighted(page: Page, ui_url, o
     expect(active.locator(".title")).to_have_text("Resolution 2616 (2025)")
     expect(active.locator("mark")).to_contain_text("39 political prisoners")
     assert "§5" in active.locator(".facts").inner_text()
+    french = active.locator(".translation[lang='fr']")
+    expect(french).to_be_hidden()  # folded: one click away
+    active.locator(".translations summary").click()
+    expect(french).to_contain_text("39 prisonniers politiques")
     Path(output_path).mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(Path(output_path) / "chip-and-sources.png"))
 
