@@ -27,7 +27,7 @@ from ui.feedback import record_feedback
 from ui.history import MAX_TURNS, chat_messages, model_history, panel
 from ui.render import question_html, streaming_html
 from ui.translations import translations
-from ui.upload import add_files, documents, index_facts, remove_document
+from ui.upload import MAX_BYTES, add_files, documents, index_facts, remove_document
 
 __all__ = ["EXAMPLES", "build_app", "launch"]
 
@@ -226,7 +226,7 @@ def build_app(settings: Settings | None = None) -> Any:
                     height=540,
                     show_label=False,
                     group_consecutive_messages=False,
-                    buttons=["copy"],
+                    buttons=[],  # its copy buttons would copy the bubble's HTML source
                 )
                 with gr.Row():
                     q = gr.Textbox(
@@ -304,6 +304,8 @@ def build_app(settings: Settings | None = None) -> Any:
         stop.click(lambda: (idle, busy), None, [send, stop], cancels=running,
                    api_visibility="private")  # fmt: skip
         clear_btn.click(clear, None, [chat, sources, store], api_visibility="private")
+        # The chat's own trash button too: else a reload would bring the chat back.
+        chat.clear(clear, None, [chat, sources, store], api_visibility="private")
         chat.like(feedback, [store, comment], [notice, comment], api_visibility="private")
         files_in.upload(
             upload_files, [files_in], [upload_msg, files_in, docs, facts, doc_pick],
@@ -335,7 +337,12 @@ def launch(settings: Settings | None = None, host: str = "127.0.0.1", port: int 
 
     ensure_index(settings)  # index before the first question, not during it
     build_app(settings).queue().launch(
-        server_name=host, server_port=port, share=False, css=CSS, js=JS
+        server_name=host,
+        server_port=port,
+        share=False,
+        css=CSS,
+        js=JS,
+        max_file_size=MAX_BYTES,  # refused before it fills the disk; add_files says why
     )
 
 

@@ -99,6 +99,14 @@ def test_reload_keeps_the_chat_and_clear_empties_it(page: Page, ui_url):
     page.wait_for_timeout(1500)  # give a (wrong) restore the time to show up
     expect(page.locator("#chat .answer")).to_have_count(0)
 
+    ask(page, PRISONERS)  # the chat's own trash button forgets the chat too
+    page.locator("#chat button[aria-label='Clear']").click()
+    expect(page.locator("#chat .answer")).to_have_count(0)
+    page.reload()
+    page.locator("#q textarea").wait_for()
+    page.wait_for_timeout(1500)
+    expect(page.locator("#chat .answer")).to_have_count(0)
+
 
 def test_an_uploaded_document_is_answerable_at_once_and_rendered_inert(
     page: Page, ui_server, tmp_path, output_path
