@@ -6,7 +6,7 @@ The chat bubbles and the sources panel are rendered from it (so a page reload sh
 the same chat), and follow-ups get the plain answer text from it, never the HTML:
 
     >>> model_history([{"question": "Who?", "answer": {"text": "Ana [1].", "abstained": False}}])
-    [{'role': 'user', 'content': 'Who?'}, {'role': 'assistant', 'content': 'Ana [1].'}]
+    [{'role': 'user', 'content': 'Who?'}, {'role': 'assistant', 'content': 'Ana.'}]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import fields
 from typing import Any
 
 from rag.types import Answer, Citation, Passage
-from ui.render import answer_html, error_html, question_html, sources_panel
+from ui.render import answer_html, error_html, plain_text, question_html, sources_panel
 
 __all__ = [
     "MAX_TURNS",
@@ -84,7 +84,8 @@ def model_history(turns: Sequence[Turn]) -> list[dict[str, str]]:
         if not a:
             continue
         history.append({"role": "user", "content": str(t.get("question", ""))})
-        history.append({"role": "assistant", "content": str(a.get("text", ""))})
+        # Without markers: their numbers point into that answer's passages, not the next.
+        history.append({"role": "assistant", "content": plain_text(str(a.get("text", "")))})
     return history
 
 

@@ -74,11 +74,13 @@ def plain_text(text: str) -> str:
 
 
 def _locator(p: Passage) -> str:
-    """The locator without the title it may repeat ("Resolution 2616 (2025), §5" -> "§5")."""
+    """The locator without the title it may repeat, in any language: "Resolution 2616
+    (2025), §5" and "Résolution 2616 (2025), §5" -> "§5"."""
     loc = p.locator
     if p.title and loc.startswith(p.title):
         loc = loc[len(p.title) :].lstrip(" ,;:-–")
-    return loc
+    head, sep, tail = loc.rpartition(", §")
+    return f"§{tail}" if sep and head else loc
 
 
 def _chip(turn: int, shown: int, passage: Passage | None) -> str:

@@ -187,3 +187,7 @@ def test_a_locator_repeating_the_title_is_shortened():
     shown = stdlib_html.unescape(sources_html(a, 0))
     assert "§5 · EN" in shown and "(2025), §5" not in shown
     assert 'title="Source 1: Resolution 2616 (2025), §5"' in stdlib_html.unescape(answer_html(a, 0))
+    french = Passage("c2", "a.txt", "Texte.", 0.5, lang="fr", title="Resolution 2616 (2025)",
+                     locator="Résolution 2616 (2025), §4")  # fmt: skip
+    b = Answer(question="q", text="Oui [1].", abstained=False, passages=[french])
+    assert "§4 · FR" in stdlib_html.unescape(sources_html(b, 0))
