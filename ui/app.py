@@ -168,6 +168,15 @@ def build_app(settings: Settings | None = None) -> Any:
     # Gradio finds the event data by its type; postponed annotations are only strings.
     feedback.__annotations__["data"] = gr.LikeData
 
+    def index_views() -> tuple[Any, Any, Any]:
+        """The documents table, the index facts and the remove choices, fresh."""
+        try:
+            rows = documents(base)
+        except RAGError as exc:
+            return [], f"⚠️ {exc}", gr.skip()
+        choices = gr.update(choices=[row[1] for row in rows], value=None)
+        return rows, _facts_md(base), choices
+
     def upload_files(files: Sequence[str] | None, progress: Any = progress_bar) -> tuple[Any, ...]:
         progress(0.1, desc="Checking the files…")
         try:
@@ -179,23 +188,14 @@ def build_app(settings: Settings | None = None) -> Any:
             message = report.message()
         except RAGError as exc:
             message = f"⚠️ {exc}"
-        return message, None, documents(base), _facts_md(base), _doc_choices()
-
-    def _doc_choices() -> Any:
-        return gr.update(choices=[row[1] for row in documents(base)], value=None)
+        return (message, None, *index_views())
 
     def remove(source: str) -> tuple[Any, ...]:
         try:
             message = remove_document(source, base)
         except RAGError as exc:
             message = f"⚠️ {exc}"
-        return message, documents(base), _facts_md(base), _doc_choices()
-
-    def refresh() -> tuple[Any, ...]:
-        try:
-            return documents(base), _facts_md(base), _doc_choices()
-        except RAGError as exc:
-            return [], f"⚠️ {exc}", gr.skip()
+        return (message, *index_views())
 
     def ask(question: str) -> dict[str, Any]:
         """API: the whole Answer as a dict, or {"error": message}."""
@@ -301,7 +301,9 @@ def build_app(settings: Settings | None = None) -> Any:
             ev = ev.then(respond, ask_inputs, ask_outputs, api_visibility="private")
             running.append(ev)
             ev.then(lambda: (idle, busy), None, [send, stop], api_visibility="private")
-        stop.click(lambda: (idle, busy), None, [send, stop], cancels=running,
+        # A stopped answer is not kept: the chat shows what the browser keeps.
+        stop.click(lambda store: (*restore(store), idle, busy), [store],
+                   [chat, sources, send, stop], cancels=running,
                    api_visibility="private")  # fmt: skip
         clear_btn.click(clear, None, [chat, sources, store], api_visibility="private")
         # The chat's own trash button too: else a reload would bring the chat back.
@@ -314,7 +316,7 @@ def build_app(settings: Settings | None = None) -> Any:
         remove_btn.click(remove, [doc_pick], [upload_msg, docs, facts, doc_pick],
                          api_visibility="private")  # fmt: skip
         demo.load(restore, [store], [chat, sources], api_visibility="private")
-        demo.load(refresh, None, [docs, facts, doc_pick], api_visibility="private")
+        demo.load(index_views, None, [docs, facts, doc_pick], api_visibility="private")
 
         gr.api(ask, api_name="ask")
         api_files = gr.File(file_count="multiple", visible=False)
