@@ -98,6 +98,12 @@ def _paragraphs(parts: Iterable[str]) -> str:
     return "".join(f"<p>{p}</p>" for p in parts if p.strip())
 
 
+def _blocks(html: str) -> str:
+    """Escaped text as paragraphs (blank lines) and line breaks, on one line: the chat's
+    Markdown renderer ends an HTML block at a blank line."""
+    return _paragraphs(re.split(r"\n\s*\n", html)).replace("\n", "<br>")
+
+
 def _with_chips(text: str, passages: Sequence[Passage], mapping: dict[int, int], turn: int) -> str:
     """Escaped text, markers replaced by chips, blank lines as paragraph breaks."""
     out: list[str] = []
@@ -111,8 +117,7 @@ def _with_chips(text: str, passages: Sequence[Passage], mapping: dict[int, int],
             out.append('<span class="cites">' + "".join(chips) + "</span>")
         pos = m.end()
     out.append(esc(text[pos:]))
-    joined = "".join(out)
-    return _paragraphs(re.split(r"\n\s*\n", joined)).replace("\n", "<br>")
+    return _blocks("".join(out))
 
 
 def removed_sentences(a: Answer) -> list[tuple[str, str]]:
@@ -150,7 +155,7 @@ def answer_html(a: Answer, turn: int) -> str:
     if a.abstained:
         parts.append('<div class="answer abstained">')
         parts.append('<div class="abstained-label">Not in the documents</div>')
-        parts.append(_paragraphs([esc(plain_text(a.text))]))
+        parts.append(_blocks(esc(plain_text(a.text))))
         if a.passages:
             parts.append(
                 f'<button type="button" class="show-sources t-{turn}">'
@@ -164,7 +169,7 @@ def answer_html(a: Answer, turn: int) -> str:
     if removed:
         n = len(removed)
         items = "".join(
-            f'<li><del>{esc(s)}</del> <span class="reason">({esc(r)})</span></li>'
+            f'<li><del>{esc(" ".join(s.split()))}</del> <span class="reason">({esc(r)})</span></li>'
             for s, r in removed
         )
         parts.append(
@@ -179,7 +184,7 @@ def answer_html(a: Answer, turn: int) -> str:
 def streaming_html(partial: str) -> str:
     """The bubble while the answer streams: a draft, markers hidden (their numbers are
     not final), and a note that each sentence is being checked."""
-    draft = _paragraphs(esc(p) for p in re.split(r"\n\s*\n", plain_text(partial)))
+    draft = _blocks(esc(plain_text(partial)))
     return (
         f'<div class="answer streaming">{draft}'
         '<div class="checking">Checking each sentence against its source…</div></div>'
@@ -188,12 +193,12 @@ def streaming_html(partial: str) -> str:
 
 def question_html(question: str) -> str:
     """The user's bubble: the question as typed, inert."""
-    return f'<div class="question">{_paragraphs([esc(question)])}</div>'
+    return f'<div class="question">{_blocks(esc(question))}</div>'
 
 
 def error_html(message: str) -> str:
     """One clear message for a failure the user can act on."""
-    return f'<div class="answer error"><p>⚠️ {esc(message)}</p></div>'
+    return f'<div class="answer error">{_blocks("⚠️ " + esc(message))}</div>'
 
 
 def _span(text: str, quote: str) -> tuple[int, int] | None:

@@ -10,8 +10,10 @@ import pytest
 from rag.types import Answer, Citation, Passage
 from ui.render import (
     answer_html,
+    error_html,
     esc,
     highlight,
+    question_html,
     removed_sentences,
     renumbering,
     sources_html,
@@ -191,3 +193,20 @@ def test_a_locator_repeating_the_title_is_shortened():
                      locator="Résolution 2616 (2025), §4")  # fmt: skip
     b = Answer(question="q", text="Oui [1].", abstained=False, passages=[french])
     assert "§4 · FR" in stdlib_html.unescape(sources_html(b, 0))
+
+
+def test_every_bubble_is_one_line_of_html_whatever_the_newlines():
+    # The chat renders Markdown, where a blank line ends an HTML block and what follows
+    # would be read as Markdown.
+    text = "First para [1].\n\nSecond\nline [1]."
+    a = _answer(text, {1: "31"}, unsupported=["Gone\n\nsentence."])
+    abstained = Answer("q", "The documents\n\ndon't say.", True, passages=_passages(2))
+    for html in (
+        answer_html(a, 0),
+        answer_html(abstained, 1),
+        question_html("a\n\nb\nc"),
+        streaming_html(text),
+        error_html("one\n\ntwo"),
+    ):
+        assert "\n" not in html
+    assert answer_html(a, 0).count("<p>") == 2 and "<br>" in answer_html(a, 0)
