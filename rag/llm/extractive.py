@@ -13,7 +13,8 @@ nearly as well and say something else:
 Two rules, both independent of any corpus:
 - a sentence that cannot answer is never quoted: a heading, a lead-in ending in a colon,
   or, when the question asks for a kind of answer (a number, a date, a person: the
-  language's question words in ``rag.text.languages``), a sentence without one;
+  language's question words in ``rag.text.languages``), a sentence without one (a
+  number may be a number word of the language file);
 - when even the best remaining sentence scores under ``Settings.extractive_min_score``
   (measured for the embedder), the reply is the abstention sentence.
 
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rag.llm.base import Backend, Request
 from rag.text import content_terms, fold
 from rag.text.lang import question_lang
-from rag.text.languages import language, supported
+from rag.text.languages import language, supported, words_of_all
 
 if TYPE_CHECKING:
     from rag.config import Settings
@@ -120,6 +121,8 @@ def asked_kind(question: str, lang: str) -> str | None:
 def _has_kind(kind: str | None, sentence: str) -> bool:
     if kind in ("number", "date") and re.search(r"\d", sentence):
         return True
+    if kind == "number":  # "for the twenty-fifth time", "pour la vingt-cinquième fois"
+        return bool(set(re.findall(r"\w+", fold(sentence))) & words_of_all("numbers"))
     if kind == "date":
         months = {fold(m) for code in supported() for m in language(code).months}
         return any(w in months for w in re.findall(r"\w+", fold(sentence)))

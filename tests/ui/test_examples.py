@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import answer
-from rag.evidence import detect_lang
+from rag.text.lang import question_lang as detect_lang
 from ui.app import EXAMPLES
 
 

@@ -4,7 +4,8 @@ Each file (``en.json``, ``fr.json``, ...) holds the language's ``name``, its ``a
 sentence (what the answer says when the documents don't answer), its ``months`` and
 ``asks``: the question words that ask for a kind of answer (``number``, ``date``,
 ``person``), and the ``negations``, ``limiters`` ("only") and ``pronouns`` that
-verification reads.  Stop words and stemmers come from bm25s and PyStemmer (``rag.text``).
+verification reads, and ``numbers``: number words, cardinal and ordinal, folded.
+Stop words and stemmers come from bm25s and PyStemmer (``rag.text``).
 
     >>> language("fr").abstain
     'Les documents ne le disent pas.'
@@ -36,6 +37,7 @@ class Language:
     negations: frozenset[str] = frozenset()
     limiters: frozenset[str] = frozenset()
     pronouns: frozenset[str] = frozenset()
+    numbers: frozenset[str] = frozenset()
 
 
 @cache
@@ -60,10 +62,11 @@ def language(code: str) -> Language:
         negations=frozenset(data.get("negations", ())),
         limiters=frozenset(data.get("limiters", ())),
         pronouns=frozenset(data.get("pronouns", ())),
+        numbers=frozenset(data.get("numbers", ())),
     )
 
 
 def words_of_all(field: str) -> frozenset[str]:
-    """One word list (``negations``, ``limiters``, ``pronouns``) of every language: an
-    answer may mix languages."""
+    """One word list (``negations``, ``limiters``, ``pronouns``, ``numbers``) of every
+    language: an answer may mix languages."""
     return frozenset().union(*(getattr(language(c), field) for c in supported()))
