@@ -23,12 +23,11 @@ emphasized ..." for "speakers emphasized ...") is unsupported (``swapped_subject
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from rag.grounding.copying import keep_polarity, swapped_subject
 from rag.text import content_terms, fold, numbers, stopwords
 from rag.text.languages import words_of_all
 from rag.types import Citation, Passage
@@ -326,101 +325,6 @@ def _joint_support(claim: str, ps: Sequence[Passage], lang: str) -> float:
     """Support of ``claim`` by several passages read together, titles and locators
     included."""
     return support(claim, "\n".join(p.text for p in ps), lang, " ".join(p.label for p in ps))[0]
-
-
-#: Words that turn or narrow what a sentence says (``negations`` and ``limiters`` of the
-#: language data): a claim copying its quote with one of them added ("not only cosmetic
-#: changes" for "not cosmetic changes"), or with a negation left out, says something else
-#: than the source, yet shares all its words.
-_WORD = re.compile(r"\w+")
-
-
-def _align(claim: str, quote: str) -> tuple[list[re.Match[str]], list[str], list[Any]]:
-    """The claim's words (as matches: they carry their positions), the quote's words, and
-    the edit operations turning the one into the other, case-insensitive
-    (``difflib.SequenceMatcher.get_opcodes``)."""
-    cwords = list(_WORD.finditer(claim))
-    qwords = _WORD.findall(quote)
-    ops = difflib.SequenceMatcher(
-        a=[m.group(0).casefold() for m in cwords],
-        b=[w.casefold() for w in qwords],
-        autojunk=False,
-    ).get_opcodes()
-    return cwords, qwords, ops
-
-
-def keep_polarity(claim: str, quote: str) -> str:
-    """``claim`` with the limiters and negations it adds to words it copies from
-    ``quote`` removed, and the negations it drops from them put back.
-
-    A word counts as copied when the quote has the same words right before and after it
-    (three at least in all): elsewhere the claim is paraphrasing, not copying.
-
-    >>> keep_polarity("He called them not only cosmetic changes but real examples.",
-    ...               "These are not cosmetic changes, but real examples.")
-    'He called them not cosmetic changes but real examples.'
-    >>> keep_polarity("The Assembly does recognise the referendum.",
-    ...               "The Assembly does not recognise the referendum.")
-    'The Assembly does not recognise the referendum.'
-    """
-    cwords, qwords, ops = _align(claim, quote)
-    edits: list[tuple[int, int, str]] = []
-    for k in range(1, len(ops) - 1):
-        tag, i1, i2, j1, j2 = ops[k]
-        before, after = ops[k - 1], ops[k + 1]
-        if before[0] != "equal" or after[0] != "equal":
-            continue
-        if (before[2] - before[1]) + (after[2] - after[1]) < 3:
-            continue
-        added = [m.group(0).casefold() for m in cwords[i1:i2]]
-        if tag == "delete" and all(
-            w in words_of_all("limiters") | words_of_all("negations") for w in added
-        ):
-            start, end = cwords[i1].start(), cwords[i2 - 1].end()
-            while end < len(claim) and claim[end] == " ":
-                end += 1
-            edits.append((start, end, ""))
-        elif tag == "insert" and all(
-            w.casefold() in words_of_all("negations") for w in qwords[j1:j2]
-        ):
-            at = cwords[i1].start()
-            edits.append((at, at, " ".join(qwords[j1:j2]) + " "))
-    for start, end, text in sorted(edits, reverse=True):
-        claim = claim[:start] + text + claim[end:]
-    return claim
-
-
-def swapped_subject(claim: str, quote: str) -> bool:
-    """Whether ``claim`` copies ``quote`` but gives its words to someone the quote does
-    not name: a name where the quote has another subject (not a pronoun, not a
-    capitalised title), right before three or more copied words.
-
-    >>> swapped_subject("Ashimbayev emphasized the importance of the reform.",
-    ...                 "During the session, speakers emphasized the importance of the reform.")
-    True
-    >>> swapped_subject("Ashimbayev met with Roussopoulos in Strasbourg.",
-    ...                 "On the sidelines, he met with Roussopoulos in Strasbourg.")
-    False
-    """
-    matches, qwords, ops = _align(claim, quote)
-    cwords = [m.group(0) for m in matches]
-    stand_ins = words_of_all("pronouns")
-    quoted = {w.casefold() for w in qwords}
-    for k, (tag, i1, i2, _, j2) in enumerate(ops[:-1]):
-        after = ops[k + 1]
-        if tag != "replace" or after[0] != "equal" or after[2] - after[1] < 3:
-            continue
-        named = [w for w in cwords[i1:i2] if w[:1].isupper()]
-        subject = qwords[j2 - 1]  # the quote's word right before the copied ones
-        if (
-            named
-            and len(named) == i2 - i1
-            and not any(w.casefold() in quoted for w in named)
-            and not subject[:1].isupper()
-            and subject.casefold() not in stand_ins
-        ):
-            return True
-    return False
 
 
 def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verified:
