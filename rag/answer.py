@@ -29,45 +29,15 @@ from typing import Any
 from rag.config import Settings
 from rag.errors import QuestionError
 from rag.llm.base import Backend, get_backend
+from rag.query import to_turns
+from rag.sync import ensure_index
 from rag.types import Answer, Passage, Turn
 
-__all__ = ["answer", "ensure_index", "stream_answer", "to_turns"]
+__all__ = ["answer", "ensure_index", "stream_answer", "to_turns"]  # the last two re-exported
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-
-
-def to_turns(history: Iterable[Turn | Mapping[str, Any]]) -> list[Turn]:
-    """Accept ``Turn``s, OpenAI-style dicts, or Gradio 6 messages whose ``content`` is a
-    list of parts (``[{"type": "text", "text": ...}]``), and return plain ``Turn``s."""
-    turns: list[Turn] = []
-    for item in history:
-        if isinstance(item, Turn):
-            turns.append(item)
-            continue
-        role = str(item.get("role", "user"))
-        content = item.get("content", "")
-        if isinstance(content, list):
-            content = " ".join(
-                str(p.get("text", "")) if isinstance(p, Mapping) else str(p) for p in content
-            )
-        if role in ("user", "assistant") and str(content).strip():
-            turns.append(Turn(role=role, content=str(content)))  # type: ignore[arg-type]
-    return turns
-
-
-def ensure_index(settings: Settings) -> None:
-    """Build the index from the corpus folder on first use (when it is empty)."""
-    from rag.index import open_index
-
-    if open_index(settings).count() == 0:
-        from rag.sync import sync_corpus
-
-        log.info("Index is empty: indexing %s", settings.corpus_dir)
-        report = sync_corpus(settings)
-        for name, reason in report.skipped:
-            log.warning("skipped %s: %s", name, reason)
 
 
 def _checked_question(question: str) -> str:

@@ -12,7 +12,8 @@ turn's key terms (``rag.llm.extractive.condense_heuristic``) and reads questions
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from rag.llm.base import Backend, Request
 from rag.types import Turn
@@ -20,7 +21,7 @@ from rag.types import Turn
 if TYPE_CHECKING:
     from rag.config import Settings
 
-__all__ = ["in_english", "question_lang", "standalone"]
+__all__ = ["in_english", "question_lang", "standalone", "to_turns"]
 
 
 def question_lang(question: str) -> str:
@@ -69,3 +70,22 @@ def in_english(query: str, lang: str, backend: Backend, settings: Settings) -> s
     if line:
         line = repair_names(query, line, lexical_index(open_index(settings)))
     return line if line and line != query else None
+
+
+def to_turns(history: Iterable[Turn | Mapping[str, Any]]) -> list[Turn]:
+    """Accept ``Turn``s, OpenAI-style dicts, or Gradio 6 messages whose ``content`` is a
+    list of parts (``[{"type": "text", "text": ...}]``), and return plain ``Turn``s."""
+    turns: list[Turn] = []
+    for item in history:
+        if isinstance(item, Turn):
+            turns.append(item)
+            continue
+        role = str(item.get("role", "user"))
+        content = item.get("content", "")
+        if isinstance(content, list):
+            content = " ".join(
+                str(p.get("text", "")) if isinstance(p, Mapping) else str(p) for p in content
+            )
+        if role in ("user", "assistant") and str(content).strip():
+            turns.append(Turn(role=role, content=str(content)))  # type: ignore[arg-type]
+    return turns

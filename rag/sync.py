@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from rag.config import Settings
     from rag.types import Chunk
 
-__all__ = ["SyncReport", "sync_corpus"]
+__all__ = ["SyncReport", "ensure_index", "sync_corpus"]
 
 log = logging.getLogger(__name__)
 
@@ -160,3 +160,14 @@ def sync_corpus(
     report.seconds = time.perf_counter() - t0
     log.info("sync done: %s", report.summary().splitlines()[0])
     return report
+
+
+def ensure_index(settings: Settings) -> None:
+    """Build the index from the corpus folder on first use (when it is empty)."""
+    from rag.index import open_index
+
+    if open_index(settings).count() == 0:
+        log.info("Index is empty: indexing %s", settings.corpus_dir)
+        report = sync_corpus(settings)
+        for name, reason in report.skipped:
+            log.warning("skipped %s: %s", name, reason)
