@@ -60,6 +60,9 @@ class OpenAIBackend(Backend):
         self.max_tries = max(1, max_tries)
         self.backoff = backoff
         self._client: httpx.Client | None = None
+        #: How this server takes a JSON schema: OpenAI's "json_schema" first, then the
+        #: "json_object" + "schema" of llama.cpp servers, then not at all (free text).
+        self._schema_styles = ["json_schema", "json_object"]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIBackend:
@@ -171,18 +174,17 @@ class OpenAIBackend(Backend):
         }
         if request.stop:
             payload["stop"] = list(request.stop)
-        if request.schema:
-            payload["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "answer", "schema": request.schema},
-            }
+        if request.schema and self._schema_styles:
+            payload["response_format"] = _response_format(self._schema_styles[0], request.schema)
         return payload
 
     def _send(self, method: str, url: str, payload: Any, *, stream: bool) -> httpx.Response:
         """One request with retries on 429/5xx; returns a 2xx response or raises."""
         httpx = _httpx()
         client = self._http()
-        for attempt in range(1, self.max_tries + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 req = client.build_request(method, url, json=payload)
                 response = client.send(req, stream=stream)
@@ -203,6 +205,19 @@ class OpenAIBackend(Backend):
                 return response
             body = response.read().decode("utf-8", "replace")
             response.close()
+            if "response_format" in (payload or {}) and (
+                response.status_code in (400, 422)
+                or (response.status_code == 500 and "response_format" in body)
+            ):  # llama_cpp.server answers 500 to a response_format it does not validate
+                # The server does not take this way of giving a schema: try the next one
+                # (free text at last), and remember it for every later request.
+                schema = _schema_of(payload.pop("response_format"))
+                refused = self._schema_styles.pop(0) if self._schema_styles else None
+                log.info("%s refused response_format %r: trying the next way", url, refused)
+                if self._schema_styles and schema is not None:
+                    payload["response_format"] = _response_format(self._schema_styles[0], schema)
+                attempt -= 1  # not a failure of the server: the same try, asked another way
+                continue
             if response.status_code in _RETRY_STATUS and attempt < self.max_tries:
                 delay = self._retry_delay(response, attempt)
                 log.warning(
@@ -216,7 +231,6 @@ class OpenAIBackend(Backend):
                 time.sleep(delay)
                 continue
             raise self._status_error(url, response.status_code, body)
-        raise AssertionError("unreachable")  # the loop returns or raises
 
     def _retry_delay(self, response: httpx.Response, attempt: int) -> float:
         delay = self.backoff * 2 ** (attempt - 1)
@@ -308,6 +322,21 @@ def _httpx() -> Any:
     import httpx  # lazily: `import rag` stays fast
 
     return httpx
+
+
+def _response_format(style: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """``response_format`` for a JSON schema: OpenAI's way, or llama.cpp servers'."""
+    if style == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+    return {"type": "json_object", "schema": schema}
+
+
+def _schema_of(response_format: Any) -> dict[str, Any] | None:
+    if not isinstance(response_format, dict):
+        return None
+    inner = response_format.get("json_schema")
+    found = inner.get("schema") if isinstance(inner, dict) else response_format.get("schema")
+    return found if isinstance(found, dict) else None
 
 
 def _json_or_text(body: str) -> Any:

@@ -133,6 +133,34 @@ def test_429_is_retried_with_backoff_then_streams(scripted_server):
     assert body["stream"] is True and body["model"] == "m" and body["messages"] == HELLO
 
 
+SCHEMA = {"type": "object", "properties": {"claims": {"type": "array"}}, "required": ["claims"]}
+
+
+def test_a_schema_the_server_refuses_is_asked_the_next_way_then_as_free_text(scripted_server):
+    refused = json_reply(422, {"detail": "response_format: unknown type"})
+    server = scripted_server([refused, refused, sse_reply('{"claims": []}')])
+    backend = OpenAIBackend(server.base_url, model="m", backoff=0.01)
+    request = Request(question="q", messages=HELLO, schema=SCHEMA)
+    assert "".join(backend.stream(request)) == '{"claims": []}'
+    styles = [r["json"].get("response_format", {}).get("type") for r in server.requests]
+    assert styles == ["json_schema", "json_object", None]
+    assert server.requests[1]["json"]["response_format"]["schema"] == SCHEMA
+    # remembered: the next request goes straight to free text
+    list(backend.stream(request))
+    assert "response_format" not in server.requests[-1]["json"]
+
+
+@pytest.mark.server
+def test_llama_server_follows_the_schema(llama_server):
+    from rag.grounding.claims import parse, schema
+
+    backend = OpenAIBackend(llama_server.base_url, model=llama_server.model, timeout=120)
+    request = Request(question="hello", messages=HELLO, max_tokens=48, schema=schema(2))
+    claims = parse(backend.complete(request))
+    assert claims is not None, "the reply is not the JSON the schema asks for"
+    assert all(c.source in (1, 2) for c in claims)
+
+
 def test_429_after_three_tries_is_a_clear_error(scripted_server):
     server = scripted_server([json_reply(429, {"error": {"message": "Rate limit reached"}})])
     backend = OpenAIBackend(server.base_url, model="m", backoff=0.01)
