@@ -99,7 +99,7 @@ def rank_sentences(
     for i, p in enumerate(passages):
         units = [s for s in clauses(p.text, p.lang or "en") if any(ch.isalnum() for ch in s)]
         cands += [(i, s) for s in units]
-        before += ["", *units[:-1]]
+        before += ["", *units[:-1]] if units else []
     if not cands or not queries:
         return []
     vecs = embedder.embed([q for q, _ in queries] + [s for _, s in cands])

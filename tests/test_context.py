@@ -68,3 +68,14 @@ def test_rank_sentences_reads_every_wording_of_the_question(embedder):
     asked = [("Quand le pain est-il cuit ?", "fr")]
     both = [*asked, ("When is the bread baked?", "en")]
     assert rank_sentences(both, passages, embedder)[0][1] == "Bread is baked at dawn."
+
+
+def test_rank_sentences_skips_a_passage_without_a_sentence(embedder):
+    from rag.context import rank_sentences
+
+    passages = [
+        Passage("a", "a.txt", "* * *", 0.5),  # no word at all: nothing to rank
+        Passage("b", "b.txt", "The harbour opened in 1999.", 0.4),
+    ]
+    ranked = rank_sentences([("When did the harbour open?", "en")], passages, embedder)
+    assert [(i, s) for i, s, _ in ranked] == [(1, "The harbour opened in 1999.")]
