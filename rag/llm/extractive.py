@@ -190,7 +190,9 @@ _MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 def condense_heuristic(question: str, history: Sequence[Turn]) -> str:
     """Make a follow-up standalone by appending the content words of the previous question.
 
-    The earlier question's words help retrieval find the same topic; the follow-up's own
+    A question is a follow-up when it uses a pronoun of its language (the language data
+    file's ``pronouns``) or names at most two things; others are left as they are. The
+    earlier question's words help retrieval find the same topic; the follow-up's own
     words still lead the ranking:
 
         >>> condense_heuristic("And when was it abolished?",
@@ -200,6 +202,11 @@ def condense_heuristic(question: str, history: Sequence[Turn]) -> str:
     q = question.strip()
     last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
     if not q or not last_user:
+        return q
+    own = question_lang(q)
+    if not set(re.findall(r"\w+", fold(q))) & language(own).pronouns and (
+        len(content_terms(q, own)) > 2
+    ):
         return q
     lang = question_lang(last_user)
     have = content_terms(q, lang)

@@ -86,3 +86,5 @@ def test_follow_up_gets_the_words_of_the_previous_question():
     got = condense_heuristic("Who runs it?", history)
     assert got.startswith("Who runs it? ") and {"harbour", "Lorvik"} <= set(got.split())
     assert condense_heuristic("Who runs it?", []) == "Who runs it?"
+    standalone = "Who paints the bridge of Lorvik red?"  # no pronoun, names enough
+    assert condense_heuristic(standalone, history) == standalone
