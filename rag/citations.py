@@ -39,7 +39,6 @@ __all__ = [
     "normalize_markers",
     "renumber",
     "sentences",
-    "stated_numbers",
     "support",
     "swapped_subject",
     "verify",
@@ -112,11 +111,6 @@ def renumber(text: str, mapping: dict[int, int]) -> str:
         return "[" + ", ".join(str(mapping.get(n, n)) for n in _ns(m[0])) + "]"
 
     return _MARKER.sub(one, text)
-
-
-def stated_numbers(passages: Sequence[Passage]) -> set[str]:
-    """The numbers the passages state: their texts and labels (``Passage.label``)."""
-    return numbers(" ".join(f"{p.label} {p.text}" for p in passages))
 
 
 def strip_markers(segment: str) -> str:

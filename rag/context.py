@@ -90,7 +90,7 @@ def rank_sentences(
     - words: the share of the wording's content terms (stemmed) found in the sentence,
       the sentence before it (which "It opened in 1999." refers to) or its passage's
       title and locator, each term weighted by its rarity among the candidate sentences
-      (idf), so "Strasbourg" counts more than "Assembly".
+      (idf), so a rare name counts more than a word every sentence shares.
     Long sentences are read as their clauses (``rag.chunking.clauses``).
     Neither signal has a threshold here: this only orders sentences for the context.
     """

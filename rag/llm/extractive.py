@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rag.llm.base import Backend, Request
@@ -124,11 +125,16 @@ def _has_kind(kind: str | None, sentence: str) -> bool:
     if kind == "number":  # "for the twenty-fifth time", "pour la vingt-cinquième fois"
         return bool(set(re.findall(r"\w+", fold(sentence))) & words_of_all("numbers"))
     if kind == "date":
-        months = {fold(m) for code in supported() for m in language(code).months}
-        return any(w in months for w in re.findall(r"\w+", fold(sentence)))
+        return any(w in _months() for w in re.findall(r"\w+", fold(sentence)))
     if kind == "person":
         return bool(re.search(r"\S\s+[A-ZÀ-Ý][\w’'-]+", sentence))
     return kind is None
+
+
+@cache
+def _months() -> frozenset[str]:
+    """Month names of every language, folded: a date may be written in any of them."""
+    return frozenset(fold(m) for code in supported() for m in language(code).months)
 
 
 def _states_something(sentence: str) -> bool:
