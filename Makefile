@@ -14,10 +14,16 @@ export ANONYMIZED_TELEMETRY := False
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# llama.cpp is compiled for a fixed x86-64 level (AVX2/FMA/F16C), not for the build machine's
+# own CPU: the -march=native build of llama-cpp-python 0.3.36 segfaults on every multi-token
+# prompt on an AVX-512-FP16 CPU (seen 2026-12-02 on this project's machines). Override with
+# `make install LLAMA_CMAKE_ARGS=...`; ignored on other architectures' builds.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
+
 # torch first: the CPU wheel on disk; otherwise sentence-transformers pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --progress-bar off torch==2.13.0
-	$(BIN)/pip install --progress-bar off -e '.[llm,test,dev]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --progress-bar off -e '.[llm,test,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
