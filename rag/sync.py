@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 
 from rag.chunking import chunk_document
 from rag.errors import IngestError
-from rag.index import FileRecord, drop_index, open_index
+from rag.index import FileRecord, drop_index, open_index, writer
 from rag.ingest import discover, load_document
+from rag.ingest.guard import refusal, safe_name
 
 if TYPE_CHECKING:
     from rag.config import Settings
@@ -55,7 +56,7 @@ class SyncReport:
             f"{len(self.skipped)} skipped; {self.chunks_written} chunks embedded, "
             f"{self.chunks_total} in the index ({self.seconds:.1f} s)."
         ]
-        lines += [f"  skipped {name}: {reason}" for name, reason in self.skipped]
+        lines += [f"  skipped {safe_name(name)}: {reason}" for name, reason in self.skipped]
         return "\n".join(lines)
 
 
@@ -89,6 +90,17 @@ def sync_corpus(
     t0 = time.perf_counter()
     root = Path(corpus or settings.corpus_dir)
     files = discover(root)  # raises IngestError for a missing folder
+    # One writer at a time: the manifest read below must still be true when it is acted on.
+    with writer(settings):
+        report = _sync(settings, root, files, rebuild=rebuild, progress=progress)
+    report.seconds = time.perf_counter() - t0
+    log.info("sync done: %s", report.summary().splitlines()[0])
+    return report
+
+
+def _sync(
+    settings: Settings, root: Path, files: list[Path], *, rebuild: bool, progress: bool
+) -> SyncReport:
     if rebuild:
         drop_index(settings)
     index = open_index(settings)
@@ -96,6 +108,7 @@ def sync_corpus(
     report = SyncReport(corpus=str(root))
 
     todo: list[tuple[str, str, list[Chunk], bool]] = []  # (source, sha, chunks, is_new)
+    gone: set[str] = set()  # refused files whose indexed version must go too
     iterator = files
     if progress:
         from tqdm import tqdm
@@ -103,6 +116,15 @@ def sync_corpus(
         iterator = tqdm(files, desc="Reading", unit="file", leave=False)
     for path in iterator:
         source = path.relative_to(root).as_posix()
+        refused = refusal(path, root, settings.max_file_bytes)
+        if refused:
+            old = manifest.get(source)
+            kept = old is not None and refused.keep_indexed
+            note = " (the previously indexed version is kept)" if kept else ""
+            report.skipped.append((source, refused.reason + note))
+            if not refused.keep_indexed:
+                gone.add(source)  # never leave what a bad link pointed at in the index
+            continue
         try:
             sha = _sha256(path)
         except OSError as exc:
@@ -151,14 +173,12 @@ def sync_corpus(
             (report.added if is_new else report.changed).append(source)
             report.chunks_written += len(chunks)
 
-    present = {p.relative_to(root).as_posix() for p in files}
+    present = {p.relative_to(root).as_posix() for p in files} - gone
     for source in sorted(set(manifest) - present):
         index.remove_file(source)
         report.removed.append(source)
 
     report.chunks_total = index.count()
-    report.seconds = time.perf_counter() - t0
-    log.info("sync done: %s", report.summary().splitlines()[0])
     return report
 
 
