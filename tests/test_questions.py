@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_good_question_comes_back_stripped():
-    assert check_question("  Who signed the joint statement?\n") == "Who signed the joint statement?"
+    assert (
+        check_question("  Who signed the joint statement?\n") == "Who signed the joint statement?"
+    )
 
 
 def test_tabs_and_line_breaks_are_whitespace_not_control_characters():

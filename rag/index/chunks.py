@@ -40,14 +40,13 @@ _SCHEMA = 1
 class ChunkIndex:
     """Chunks and the file manifest in Chroma; see the module docstring."""
 
-    def __init__(
-        self, conn: Connection, collection: str, embedder: Embedder, location: str
-    ) -> None:
+    def __init__(self, conn: Connection, settings: Settings, embedder: Embedder) -> None:
         self._conn = conn
-        self._names = {"chunks": collection, "files": f"{collection}_files"}
+        self._settings = settings
+        self._names = {"chunks": settings.collection, "files": f"{settings.collection}_files"}
         self._checked: Any = None
         self.embedder = embedder
-        self.location = location
+        self.location = conn.location
 
     # -- chunks ---------------------------------------------------------------------
     def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray, sha256: str = "") -> None:
@@ -182,7 +181,19 @@ class ChunkIndex:
 
     # -- calls ----------------------------------------------------------------------
     def _collection(self, which: str) -> Any:
-        col = self._conn.collection(self._names[which])
+        from chromadb.errors import NotFoundError
+
+        try:
+            col = self._conn.collection(self._names[which])
+        except NotFoundError as exc:
+            # Another process dropped the index (`rag ingest --rebuild`). While it is
+            # still writing, say so; once it is gone, an empty index is what is there.
+            shared = self._conn.shared
+            if shared is not None and shared.writer_active():
+                raise self._busy(exc) from exc
+            with self._conn.writing():
+                _create(self._conn, self._settings, self.embedder)
+            col = self._conn.collection(self._names[which])
         if which == "chunks" and col is not self._checked:
             _check_model(col, self.embedder.name, self.location)
             self._checked = col
@@ -204,17 +215,21 @@ class ChunkIndex:
         except Exception as exc:
             raise self._failure(which, exc) from exc
 
+    def _busy(self, exc: Exception) -> IndexBusyError:
+        shared = self._conn.shared
+        who = (shared.owner() if shared is not None else "") or "Another process"
+        return IndexBusyError(
+            f"{who} is writing the index at {self.location} right now, and it could not be "
+            f"read meanwhile ({exc}). Try again in a moment: nothing is lost."
+        )
+
     def _failure(self, which: str, exc: Exception) -> IndexStoreError:
         """The error for a call that failed twice, the second time on a fresh client."""
         from chromadb.errors import NotFoundError
 
         shared = self._conn.shared
         if shared is not None and shared.writer_active():
-            return IndexBusyError(
-                f"{shared.owner() or 'Another process'} is writing the index at "
-                f"{self.location} right now, and it could not be read meanwhile ({exc}). "
-                "Try again in a moment: nothing is lost."
-            )
+            return self._busy(exc)
         if isinstance(exc, NotFoundError):
             return IndexNotReadyError(
                 f"The index at {self.location} has no collection {self._names[which]!r} (was "
@@ -266,7 +281,7 @@ def open_index(settings: Settings, embedder: Embedder | None = None) -> ChunkInd
         if not set(names) <= _existing(conn.client()):
             with conn.writing():  # two processes must not both create them
                 _create(conn, settings, embedder)
-        index = ChunkIndex(conn, settings.collection, embedder, location)
+        index = ChunkIndex(conn, settings, embedder)
         index._collection("chunks")  # refuses an index built with another model
     except RAGError:
         raise

@@ -107,8 +107,10 @@ def _open_client(settings: Settings) -> Any:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
         raise IndexStoreError(
-            f"Cannot open the index at {path} ({exc}). Check that RAG_DATA_DIR is a "
-            "writable folder, or point it somewhere else."
+            f"Cannot open the index at {path} ({exc}). Check that RAG_DATA_DIR is a folder "
+            "you can read and write on a disk with free space. If it is and this repeats, "
+            f"the index files are damaged: move {path} aside and run `rag ingest` to build "
+            "it again from your documents (they are never modified)."
         ) from exc
 
 

@@ -199,7 +199,7 @@ def test_latin1_text_is_read_as_windows_1252(tmp_path: Path) -> None:
 def test_deeply_nested_json_is_one_ingest_error(tmp_path: Path, depth: int) -> None:
     path = tmp_path / "deep.json"
     path.write_text("[" * depth + "]" * depth, encoding="utf-8")
-    with pytest.raises(IngestError, match="deep.json: JSON nested too deeply"):
+    with pytest.raises(IngestError, match=r"deep\.json: JSON nested too deeply"):
         load_document(path, tmp_path)
 
 
