@@ -2,8 +2,11 @@
 
 A file is re-embedded only when its content hash changed. For a changed file the new
 chunks are written first and the stale ones deleted after, then the manifest entry,
-so an interruption at any point leaves the previous version searchable and the next
-sync redoes the work. A file that fails to load is reported and, if an older version
+so an interruption at any point (even ``kill -9``) leaves the previous version
+searchable and the next sync redoes the work: a file whose manifest entry is missing,
+or names chunks the store lacks, is indexed again, and chunks no entry names are
+deleted. A sync holds the index's writer lock (``rag.sharing``) from its manifest read
+to its last write. A file that fails to load is reported and, if an older version
 was indexed, that version is kept.
 
     report = sync_corpus(Settings.from_env())
@@ -27,6 +30,7 @@ from rag.ingest.guard import refusal, safe_name
 
 if TYPE_CHECKING:
     from rag.config import Settings
+    from rag.index import ChunkIndex
     from rag.types import Chunk
 
 __all__ = ["SyncReport", "ensure_index", "sync_corpus"]
@@ -105,6 +109,7 @@ def _sync(
         drop_index(settings)
     index = open_index(settings)
     manifest = index.files()
+    stored = index.ids()
     report = SyncReport(corpus=str(root))
 
     todo: list[tuple[str, str, list[Chunk], bool]] = []  # (source, sha, chunks, is_new)
@@ -131,7 +136,9 @@ def _sync(
             report.skipped.append((source, f"cannot read the file ({exc.strerror or exc})"))
             continue
         old = manifest.get(source)
-        if old and old.sha256 == sha:
+        # Unchanged, and all its chunks are there (a manifest entry is written after its
+        # chunks, so a missing one means the store lost it: index the file again).
+        if old and old.sha256 == sha and stored.issuperset(old.chunk_ids):
             report.unchanged.append(source)
             continue
         try:
@@ -178,8 +185,19 @@ def _sync(
         index.remove_file(source)
         report.removed.append(source)
 
+    _drop_orphans(index)
     report.chunks_total = index.count()
     return report
+
+
+def _drop_orphans(index: ChunkIndex) -> None:
+    """Delete chunks no manifest entry names: what a sync killed between writing a
+    file's chunks and its manifest entry leaves behind when that file is gone since."""
+    named = {cid for record in index.files().values() for cid in record.chunk_ids}
+    orphans = sorted(index.ids() - named)
+    if orphans:
+        log.info("removing %d chunks no indexed file names (an interrupted sync)", len(orphans))
+        index.delete(orphans)
 
 
 def ensure_index(settings: Settings) -> None:

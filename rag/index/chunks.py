@@ -140,6 +140,17 @@ class ChunkIndex:
                 return out
             offset += page
 
+    def ids(self) -> set[str]:
+        """Every chunk id (no documents or vectors), in pages."""
+        out: set[str] = set()
+        offset, page = 0, 10_000
+        while True:
+            res = self._call("chunks", "get", include=[], limit=page, offset=offset)
+            out.update(res["ids"])
+            if len(res["ids"]) < page:
+                return out
+            offset += page
+
     def count(self) -> int:
         """Number of chunks."""
         return int(self._call("chunks", "count"))
