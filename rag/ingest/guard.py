@@ -71,4 +71,7 @@ def safe_name(name: str) -> str:
 
 
 def _mb(n: int) -> str:
+    """A size for people: "850 kB", "3.2 MB", "120 MB"."""
+    if n < 1_000_000:
+        return f"{n / 1000:.0f} kB" if n >= 1000 else f"{n} bytes"
     return f"{n / 1_000_000:.1f} MB" if n < 10_000_000 else f"{n / 1_000_000:.0f} MB"
