@@ -174,9 +174,7 @@ def empty_env(tmp_path) -> dict[str, str]:
         ("Кто подписал совместное заявление Казахстана и Совета Европы?", "English, French"),
     ],
 )
-def test_bad_questions_are_one_line_and_a_traceback_only_with_verbose(
-    empty_env, question, needle
-):
+def test_bad_questions_are_one_line_and_a_traceback_only_with_verbose(empty_env, question, needle):
     out = rag(empty_env, "ask", question, check=False)
     assert out.returncode == 1
     assert needle in out.stderr and out.stderr.startswith("error: ")
