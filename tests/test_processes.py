@@ -203,3 +203,35 @@ def test_writes_record_a_new_generation_for_other_processes(make_settings):
     unchanged = generation.read_text()
     sync_corpus(settings)  # nothing to do: nothing written, no new generation
     assert generation.read_text() == unchanged
+
+
+def test_threads_keep_reading_while_the_client_is_reopened_under_them(make_settings):
+    """The UI answers in threads; a write elsewhere makes one thread reopen the shared
+    client while others are in the middle of a call on it."""
+    settings = make_settings({"alpha.txt": BRIDGE, "gamma.txt": TUNNEL, "delta.txt": HARBOUR})
+    sync_corpus(settings)
+    index = open_index(settings)
+    vector = index.embedder.embed(["When did the tunnel open?"])[0]
+    store = shared_store(settings.data_dir)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                assert index.query(vector, k=3)[0].source == "gamma.txt"
+                assert len(index.files()) == 3
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for _ in range(40):
+        with writer(settings):
+            store.bump()  # as another process's write would
+        index.count()  # this thread reopens the client now
+    stop.set()
+    for t in threads:
+        t.join()
+    assert errors == []
