@@ -116,7 +116,7 @@ def test_a_second_writer_waits_visibly_and_then_ingests(make_settings):
     (settings.corpus_dir / "gamma.txt").write_text(TUNNEL, encoding="utf-8")
     index = open_index(settings)
     with writer(settings):
-        proc = _ingest(settings)
+        proc = _ingest(settings, RAG_INDEX_LOCK_TIMEOUT="120")  # bounds a hang if it never says
         assert proc.stderr is not None
         line = proc.stderr.readline()  # what the user sees while it waits
         assert f"process {os.getpid()}" in line
