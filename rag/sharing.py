@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from rag.errors import IndexBusyError
+from rag.errors import IndexBusyError, IndexStoreError
 
 __all__ = ["SharedStore", "shared_store"]
 
@@ -67,8 +67,11 @@ class SharedStore:
         current = self.generation()
         new = str(int(current) + 1 if current.isdigit() else 1)
         tmp = self.generation_path.with_name(f"{self.generation_path.name}.{os.getpid()}.tmp")
-        tmp.write_text(new + "\n", encoding="ascii")
-        os.replace(tmp, self.generation_path)  # readers see the old value or the new one
+        try:
+            tmp.write_text(new + "\n", encoding="ascii")
+            os.replace(tmp, self.generation_path)  # readers see the old value or the new one
+        except OSError as exc:
+            raise _unwritable(self.generation_path, exc) from exc
         return new
 
     # -- writer lock ------------------------------------------------------------
@@ -122,12 +125,12 @@ class SharedStore:
     def _acquire(self, timeout: float, on_wait: Callable[[str], None]) -> None:
         from filelock import FileLock, Timeout
 
-        self.root.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.lock_path), thread_local=False)
         deadline = time.monotonic() + timeout
         said = False
         while True:
             try:
+                self.root.mkdir(parents=True, exist_ok=True)
                 # Always a finite wait: filelock refuses an endless one it calls a deadlock.
                 lock.acquire(timeout=0 if not said else _POLL_SECONDS)
                 break
@@ -139,10 +142,12 @@ class SharedStore:
                 if time.monotonic() >= deadline:
                     raise IndexBusyError(
                         f"{self.owner() or 'Another process'} has been writing the index at "
-                        f"{self.root} for more than {timeout:.0f} s. Wait for it to finish (or "
+                        f"{self.root} for more than {timeout:g} s. Wait for it to finish (or "
                         "stop it), then run the command again; RAG_INDEX_LOCK_TIMEOUT sets "
                         "how long to wait."
                     ) from None
+            except OSError as exc:  # after Timeout, which is an OSError too
+                raise _unwritable(self.lock_path, exc) from exc
         self._file_lock = lock
         try:
             command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))
@@ -159,6 +164,13 @@ class SharedStore:
         lock, self._file_lock = self._file_lock, None
         if lock is not None:
             lock.release()  # type: ignore[attr-defined]
+
+
+def _unwritable(path: Path, exc: OSError) -> IndexStoreError:
+    return IndexStoreError(
+        f"Cannot write {path} ({exc.strerror or exc}): the index needs a folder it can write "
+        "to. Check RAG_DATA_DIR, or point it somewhere else."
+    )
 
 
 def _say(message: str) -> None:

@@ -235,3 +235,11 @@ def test_threads_keep_reading_while_the_client_is_reopened_under_them(make_setti
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_a_data_folder_that_cannot_be_written_is_one_clear_error(make_settings, tmp_path):
+    (tmp_path / "a_file").write_text("not a folder", encoding="utf-8")
+    settings = make_settings({"alpha.txt": BRIDGE}, data_dir=tmp_path / "a_file" / "data")
+    with pytest.raises(IndexStoreError, match="RAG_DATA_DIR") as info:
+        sync_corpus(settings)
+    assert "index.lock" in str(info.value)
