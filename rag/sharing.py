@@ -95,10 +95,6 @@ class SharedStore:
                 if self._depth == 0:
                     self._release()
 
-    def holds(self) -> bool:
-        """Whether this process holds the writer lock."""
-        return self._depth > 0
-
     def writer_active(self) -> bool:
         """Whether another process holds the writer lock right now."""
         if self._depth > 0:
