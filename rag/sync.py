@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.chunking import chunk_document
-from rag.errors import IngestError
+from rag.errors import IndexBusyError, IngestError
 from rag.index import FileRecord, drop_index, open_index, writer
 from rag.ingest import discover, load_document
 from rag.ingest.guard import refusal, safe_name
@@ -201,10 +201,22 @@ def _drop_orphans(index: ChunkIndex) -> None:
 
 
 def ensure_index(settings: Settings) -> None:
-    """Build the index from the corpus folder on first use (when it is empty)."""
-    from rag.index import open_index
+    """Build the index from the corpus folder on first use (when it is empty).
 
-    if open_index(settings).count() == 0:
+    Raises:
+        IndexBusyError: it is empty because another process is building it right now
+            (a question does not wait minutes for someone else's ingest).
+    """
+    from rag.index import busy_writer, open_index
+
+    index = open_index(settings)
+    if index.count() == 0:
+        who = busy_writer(settings)
+        if who:
+            raise IndexBusyError(
+                f"{who} is building the index at {index.location} right now: ask again "
+                "when it has finished."
+            )
         log.info("Index is empty: indexing %s", settings.corpus_dir)
         report = sync_corpus(settings)
         for name, reason in report.skipped:

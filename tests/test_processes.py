@@ -243,3 +243,16 @@ def test_a_data_folder_that_cannot_be_written_is_one_clear_error(make_settings, 
     with pytest.raises(IndexStoreError, match="RAG_DATA_DIR") as info:
         sync_corpus(settings)
     assert "index.lock" in str(info.value)
+
+
+@pytest.mark.parametrize("created", [False, True])
+def test_a_question_on_an_index_another_process_is_building_does_not_wait(make_settings, created):
+    """Before its collections exist, or while they are still empty: a question says who
+    is building the index instead of waiting for the whole ingest."""
+    settings = make_settings({"alpha.txt": BRIDGE})
+    if created:
+        assert open_index(settings).count() == 0
+    with _holder(settings, "pass") as holder, pytest.raises(IndexBusyError) as info:
+        answer("When was the bridge finished?", settings=settings)
+    assert f"process {holder.pid}" in str(info.value) and "ask again" in str(info.value)
+    assert answer("When was the bridge finished?", settings=settings).citations  # then it does

@@ -24,7 +24,15 @@ Modules: ``connection`` (clients, one per location, and the writer lock), ``chun
 """
 
 from rag.index.chunks import ChunkIndex, drop_index, open_index
-from rag.index.connection import get_client, writer
+from rag.index.connection import busy_writer, get_client, writer
 from rag.index.records import FileRecord
 
-__all__ = ["ChunkIndex", "FileRecord", "drop_index", "get_client", "open_index", "writer"]
+__all__ = [
+    "ChunkIndex",
+    "FileRecord",
+    "busy_writer",
+    "drop_index",
+    "get_client",
+    "open_index",
+    "writer",
+]

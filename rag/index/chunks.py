@@ -21,7 +21,8 @@ from rag.errors import (
     IndexStoreError,
     RAGError,
 )
-from rag.index.connection import Connection, connection, ef_class, where
+from rag.index.connection import Connection, busy_writer, connection, ef_class
+from rag.index.connection import where as location_of
 from rag.index.records import FileRecord, chunk_meta, file_record, manifest_meta, passage
 from rag.types import Chunk, Passage
 
@@ -68,6 +69,8 @@ class ChunkIndex:
     def delete(self, ids: Iterable[str]) -> None:
         """Remove chunks by id."""
         ids = list(ids)
+        if not ids:
+            return
         with self._conn.writing():
             for i in range(0, len(ids), 1000):
                 self._call("chunks", "delete", ids=ids[i : i + 1000])
@@ -282,7 +285,7 @@ def open_index(settings: Settings, embedder: Embedder | None = None) -> ChunkInd
         IndexStoreError: the store cannot be opened.
     """
     embedder = embedder or get_embedder(settings)
-    location = where(settings)
+    location = location_of(settings)
     key = (location, settings.collection, embedder.name)
     if key in _indexes:
         return _indexes[key]
@@ -290,6 +293,12 @@ def open_index(settings: Settings, embedder: Embedder | None = None) -> ChunkInd
     names = (settings.collection, f"{settings.collection}_files")
     try:
         if not set(names) <= _existing(conn.client()):
+            who = busy_writer(settings)
+            if who:  # it is building them: a reader does not wait for a whole ingest
+                raise IndexBusyError(
+                    f"{who} is building the index at {location} right now: ask again when "
+                    "it has finished."
+                )
             with conn.writing():  # two processes must not both create them
                 _create(conn, settings, embedder)
         index = ChunkIndex(conn, settings, embedder)
@@ -333,7 +342,7 @@ def _create(conn: Connection, settings: Settings, embedder: Embedder) -> None:
 def drop_index(settings: Settings) -> None:
     """Delete both collections of this index (``rag ingest --rebuild``)."""
     conn = connection(settings)
-    location = where(settings)
+    location = location_of(settings)
     with conn.writing():
         client = conn.client()
         for key in [k for k in _indexes if k[:2] == (location, settings.collection)]:

@@ -22,7 +22,7 @@ from rag.sharing import SharedStore, shared_store
 if TYPE_CHECKING:
     from rag.config import Settings
 
-__all__ = ["Connection", "connection", "ef_class", "get_client", "where", "writer"]
+__all__ = ["Connection", "busy_writer", "connection", "ef_class", "get_client", "where", "writer"]
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +208,15 @@ def writer(settings: Settings) -> contextlib.AbstractContextManager[None]:
         IndexBusyError: another process kept writing for longer than that.
     """
     return connection(settings).writing()
+
+
+def busy_writer(settings: Settings) -> str | None:
+    """Who else is writing this local index right now ("process 42 (rag ingest ...)"),
+    or None: nobody, this process, or a Chroma server (which coordinates itself)."""
+    shared = connection(settings).shared
+    if shared is None or not shared.writer_active():
+        return None
+    return shared.owner() or "another process"
 
 
 def where(settings: Settings) -> str:
