@@ -1,6 +1,7 @@
 """The ``rag`` command: ingest, ask, chat, stats, serve, eval.
 
-Every ``RAGError`` ends as one line on stderr and exit code 1; never a traceback.
+Every ``RAGError`` ends as one line on stderr and exit code 1; its traceback is printed
+only with ``--verbose``.
 
     rag ingest seeds/            # incremental; --rebuild re-embeds everything
     rag ask "Who signed the joint statement?" --json
@@ -17,6 +18,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,10 +68,11 @@ def _short(text: str, n: int = 160) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from rag.answer import answer, stream_answer
+    from rag.questions import check_question
     from rag.types import Answer
 
     settings = _settings(args)
-    question = " ".join(args.question)
+    question = check_question(" ".join(args.question), settings)
     if args.json:
         result = answer(question, settings=settings)
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -123,6 +126,7 @@ def explain(a: Any) -> str:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from rag.answer import answer
+    from rag.questions import check_question
     from rag.types import Turn
 
     settings = _settings(args)
@@ -137,9 +141,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if not question:
             return 0
         try:
-            result = answer(question, history, settings=settings)
+            result = answer(check_question(question, settings), history, settings=settings)
         except RAGError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {_one_line(exc)}", file=sys.stderr)
             continue
         print(result.text)
         if result.citations:
@@ -343,6 +347,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(exc: BaseException) -> str:
+    """The message on one line: a wrapped library's error text can hold line breaks."""
+    return " ".join(str(exc).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rag`` console script."""
     args = build_parser().parse_args(argv)
@@ -353,7 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except RAGError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if args.verbose:
+            traceback.print_exc()
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

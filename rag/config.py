@@ -107,6 +107,16 @@ class Settings:
             shown["openai_api_key"] = "***"
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
+    # Reliability limits (issue #15). Kept at the end of the class so merges stay simple.
+    # A question longer than this many cl100k tokens is refused (rag.questions): the
+    # embedder reads ~256 word pieces and the prompt budget is small.
+    max_question_tokens: int = 256
+    # Files larger than this are skipped at ingest with the reason (rag.ingest.guard).
+    max_file_bytes: int = 50_000_000
+    # Seconds a writer (rag ingest, an upload) waits for another process's write to the
+    # same local index before giving up with a message naming that process.
+    index_lock_timeout: float = 600.0
+
 
 def _parse(name: str, raw: str, default: Any) -> Any:
     var = f"RAG_{name.upper()}"

@@ -8,6 +8,7 @@ and show its message, which always says what to do next.
     ├── IngestError            a file or the corpus folder cannot be read
     ├── IndexStoreError        the vector store failed
     │   ├── IndexNotReadyError      no index yet / Chroma server unreachable
+    │   ├── IndexBusyError          another process is writing the index
     │   └── EmbeddingMismatchError  index built with another embedding model
     ├── EmbeddingError         the embedding model cannot be loaded
     └── BackendError           the LLM backend failed (model missing, server down, ...)
@@ -21,6 +22,7 @@ __all__ = [
     "DatasetError",
     "EmbeddingError",
     "EmbeddingMismatchError",
+    "IndexBusyError",
     "IndexNotReadyError",
     "IndexStoreError",
     "IngestError",
@@ -55,6 +57,10 @@ class IndexStoreError(RAGError):
 
 class IndexNotReadyError(IndexStoreError):
     """The index does not exist yet or the Chroma server cannot be reached."""
+
+
+class IndexBusyError(IndexStoreError):
+    """Another process is writing the local index and did not finish in time."""
 
 
 class EmbeddingMismatchError(IndexStoreError):

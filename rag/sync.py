@@ -2,8 +2,11 @@
 
 A file is re-embedded only when its content hash changed. For a changed file the new
 chunks are written first and the stale ones deleted after, then the manifest entry,
-so an interruption at any point leaves the previous version searchable and the next
-sync redoes the work. A file that fails to load is reported and, if an older version
+so an interruption at any point (even ``kill -9``) leaves the previous version
+searchable and the next sync redoes the work: a file whose manifest entry is missing,
+or names chunks the store lacks, is indexed again, and chunks no entry names are
+deleted. A sync holds the index's writer lock (``rag.sharing``) from its manifest read
+to its last write. A file that fails to load is reported and, if an older version
 was indexed, that version is kept.
 
     report = sync_corpus(Settings.from_env())
@@ -20,12 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.chunking import chunk_document
-from rag.errors import IngestError
-from rag.index import FileRecord, drop_index, open_index
+from rag.errors import IndexBusyError, IngestError
+from rag.index import FileRecord, drop_index, open_index, writer
 from rag.ingest import discover, load_document
+from rag.ingest.guard import refusal, safe_name
 
 if TYPE_CHECKING:
     from rag.config import Settings
+    from rag.index import ChunkIndex
     from rag.types import Chunk
 
 __all__ = ["SyncReport", "ensure_index", "sync_corpus"]
@@ -55,7 +60,7 @@ class SyncReport:
             f"{len(self.skipped)} skipped; {self.chunks_written} chunks embedded, "
             f"{self.chunks_total} in the index ({self.seconds:.1f} s)."
         ]
-        lines += [f"  skipped {name}: {reason}" for name, reason in self.skipped]
+        lines += [f"  skipped {safe_name(name)}: {reason}" for name, reason in self.skipped]
         return "\n".join(lines)
 
 
@@ -89,13 +94,26 @@ def sync_corpus(
     t0 = time.perf_counter()
     root = Path(corpus or settings.corpus_dir)
     files = discover(root)  # raises IngestError for a missing folder
+    # One writer at a time: the manifest read below must still be true when it is acted on.
+    with writer(settings):
+        report = _sync(settings, root, files, rebuild=rebuild, progress=progress)
+    report.seconds = time.perf_counter() - t0
+    log.info("sync done: %s", report.summary().splitlines()[0])
+    return report
+
+
+def _sync(
+    settings: Settings, root: Path, files: list[Path], *, rebuild: bool, progress: bool
+) -> SyncReport:
     if rebuild:
         drop_index(settings)
     index = open_index(settings)
     manifest = index.files()
+    stored = index.ids()
     report = SyncReport(corpus=str(root))
 
     todo: list[tuple[str, str, list[Chunk], bool]] = []  # (source, sha, chunks, is_new)
+    gone: set[str] = set()  # refused files whose indexed version must go too
     iterator = files
     if progress:
         from tqdm import tqdm
@@ -103,13 +121,24 @@ def sync_corpus(
         iterator = tqdm(files, desc="Reading", unit="file", leave=False)
     for path in iterator:
         source = path.relative_to(root).as_posix()
+        refused = refusal(path, root, settings.max_file_bytes)
+        if refused:
+            old = manifest.get(source)
+            kept = old is not None and refused.keep_indexed
+            note = " (the previously indexed version is kept)" if kept else ""
+            report.skipped.append((source, refused.reason + note))
+            if not refused.keep_indexed:
+                gone.add(source)  # never leave what a bad link pointed at in the index
+            continue
         try:
             sha = _sha256(path)
         except OSError as exc:
             report.skipped.append((source, f"cannot read the file ({exc.strerror or exc})"))
             continue
         old = manifest.get(source)
-        if old and old.sha256 == sha:
+        # Unchanged, and all its chunks are there (a manifest entry is written after its
+        # chunks, so a missing one means the store lost it: index the file again).
+        if old and old.sha256 == sha and stored.issuperset(old.chunk_ids):
             report.unchanged.append(source)
             continue
         try:
@@ -151,22 +180,43 @@ def sync_corpus(
             (report.added if is_new else report.changed).append(source)
             report.chunks_written += len(chunks)
 
-    present = {p.relative_to(root).as_posix() for p in files}
+    present = {p.relative_to(root).as_posix() for p in files} - gone
     for source in sorted(set(manifest) - present):
         index.remove_file(source)
         report.removed.append(source)
 
+    _drop_orphans(index)
     report.chunks_total = index.count()
-    report.seconds = time.perf_counter() - t0
-    log.info("sync done: %s", report.summary().splitlines()[0])
     return report
 
 
-def ensure_index(settings: Settings) -> None:
-    """Build the index from the corpus folder on first use (when it is empty)."""
-    from rag.index import open_index
+def _drop_orphans(index: ChunkIndex) -> None:
+    """Delete chunks no manifest entry names: what a sync killed between writing a
+    file's chunks and its manifest entry leaves behind when that file is gone since."""
+    named = {cid for record in index.files().values() for cid in record.chunk_ids}
+    orphans = sorted(index.ids() - named)
+    if orphans:
+        log.info("removing %d chunks no indexed file names (an interrupted sync)", len(orphans))
+        index.delete(orphans)
 
-    if open_index(settings).count() == 0:
+
+def ensure_index(settings: Settings) -> None:
+    """Build the index from the corpus folder on first use (when it is empty).
+
+    Raises:
+        IndexBusyError: it is empty because another process is building it right now
+            (a question does not wait minutes for someone else's ingest).
+    """
+    from rag.index import busy_writer, open_index
+
+    index = open_index(settings)
+    if index.count() == 0:
+        who = busy_writer(settings)
+        if who:
+            raise IndexBusyError(
+                f"{who} is building the index at {index.location} right now: ask again "
+                "when it has finished."
+            )
         log.info("Index is empty: indexing %s", settings.corpus_dir)
         report = sync_corpus(settings)
         for name, reason in report.skipped:

@@ -153,3 +153,34 @@ def test_eval_runs_on_a_dataset_it_has_never_seen(indexed_env, tmp_path):
     assert (
         failed.returncode == 1 and "bad.jsonl" in failed.stderr and "Traceback" not in failed.stderr
     )
+
+
+@pytest.fixture
+def empty_env(tmp_path) -> dict[str, str]:
+    """An environment whose index was never built: a refused question must not need it."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(RAG_DATA_DIR=str(tmp_path / "data"), RAG_CORPUS_DIR=str(tmp_path / "none"))
+    return env
+
+
+@pytest.mark.parametrize(
+    ("question", "needle"),
+    [
+        ("Who signed\x07 the statement?", "control character (U+0007)"),
+        ("Who signed \x1b[2J the statement?", "control character (U+001B)"),
+        ("How many prisoners " + "and why " * 300 + "?", "RAG_MAX_QUESTION_TOKENS"),
+        ("Кто подписал совместное заявление Казахстана и Совета Европы?", "English, French"),
+    ],
+)
+def test_bad_questions_are_one_line_and_a_traceback_only_with_verbose(empty_env, question, needle):
+    out = rag(empty_env, "ask", question, check=False)
+    assert out.returncode == 1
+    assert needle in out.stderr and out.stderr.startswith("error: ")
+    assert out.stderr.strip().count("\n") == 0, out.stderr
+    assert "\x07" not in out.stderr and "\x1b" not in out.stderr  # nothing echoed raw
+    verbose = rag(empty_env, "--verbose", "ask", question, check=False)
+    assert verbose.returncode == 1
+    assert "Traceback" in verbose.stderr and "QuestionError" in verbose.stderr
+    assert verbose.stderr.strip().splitlines()[-1] == out.stderr.strip()

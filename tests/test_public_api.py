@@ -16,6 +16,7 @@ def test_public_api_is_pinned():
         "Document",
         "EmbeddingError",
         "EmbeddingMismatchError",
+        "IndexBusyError",
         "IndexNotReadyError",
         "IndexStoreError",
         "IngestError",

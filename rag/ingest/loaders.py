@@ -196,7 +196,8 @@ def make_title(blocks: Sequence[Block], limit: int = 120) -> str:
 def _read_text(path: Path, source: str, *, html: bool = False) -> str:
     """Decoded text of a file; binary or undecodable content is an error.
 
-    Text must be UTF-8 (or UTF-16 with a BOM); an HTML page may declare its charset.
+    Text must be UTF-8 (or UTF-16 with a BOM); an HTML page may declare its charset;
+    anything else that decodes as Windows-1252 without control characters is read so.
     """
     try:
         data = path.read_bytes()
@@ -218,9 +219,25 @@ def _read_text(path: Path, source: str, *, html: bool = False) -> str:
                 return data.decode(declared.group(1).decode("ascii"))
             except (LookupError, UnicodeDecodeError):
                 pass
+        legacy = _legacy_text(data)
+        if legacy is not None:
+            logger.info("%s: not UTF-8, read as Windows-1252", source)
+            return legacy
         raise IngestError(
-            f"{source}: is not UTF-8 text (byte {exc.start}); re-save it as UTF-8"
+            f"{source}: is not UTF-8 text (byte {exc.start}) nor Windows-1252; re-save it as UTF-8"
         ) from exc
+
+
+def _legacy_text(data: bytes) -> str | None:
+    """``data`` decoded as Windows-1252 (a superset of Latin-1's printable characters,
+    what older Western European documents use), or None when it does not look like text:
+    bytes that code page leaves undefined, or control characters beyond 1 in 1000."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    controls = sum(1 for ch in text if ch < " " and ch not in "\t\n\r\f")
+    return text if controls <= len(text) // 1000 else None
 
 
 def _split_date_marker(text: str) -> tuple[str, str | None]:
@@ -261,7 +278,7 @@ def _json_article(raw: str) -> dict[str, Any] | None:
     """The parsed object if ``raw`` is a JSON article (an object with a body field)."""
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(data, dict) and any(isinstance(data.get(f), str) for f in _BODY_FIELDS):
         return data
@@ -274,6 +291,10 @@ def _read_json_article(raw: str, source: str) -> tuple[str, dict[str, Any]]:
         data = json.loads(raw)
     except ValueError as exc:
         raise IngestError(f"{source}: malformed JSON ({exc}); fix or remove the file") from exc
+    except RecursionError as exc:  # "[[[[...": Python's parser recurses per level
+        raise IngestError(
+            f"{source}: JSON nested too deeply to read; an article is one flat object"
+        ) from exc
     if not isinstance(data, dict):
         raise IngestError(f"{source}: JSON must be an article object with a 'body_md' field")
     body = next((data[f] for f in _BODY_FIELDS if isinstance(data.get(f), str)), None)

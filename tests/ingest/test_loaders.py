@@ -164,7 +164,9 @@ def test_missing_corpus_folder(tmp_path: Path, missing: str) -> None:
         ("empty.txt", b"", "empty"),
         ("blank.md", b"  \n\n PAGINA BIANCA \n\n 190122182980\n", "empty"),
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
-        ("latin1.txt", "Déclaration commune".encode("latin-1"), "UTF-8"),
+        # Neither UTF-8 nor Windows-1252 (0x81, 0x8d, 0x8f, 0x90 are undefined there).
+        ("mixed.txt", b"D\xe9claration \x81\x8d\x8f\x90 commune", "UTF-8"),
+        ("controls.txt", b"Text \xe9" + b"\x01\x02\x03" * 20, "UTF-8"),
         ("broken.json", b'{"title": "x", "body_md": "unterminated', "malformed JSON"),
         ("nobody.json", json.dumps({"title": "x", "url": "u"}).encode(), "body_md"),
         ("list.json", b"[1, 2]", "article object"),
@@ -184,6 +186,21 @@ def test_bad_files_raise_ingest_error_naming_the_file(
     assert name in message
     assert reason in message
     assert "\n" not in message
+
+
+def test_latin1_text_is_read_as_windows_1252(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    text = "Déclaration commune du Conseil de l’Europe et du Kazakhstan, signée à Almaty."
+    path.write_bytes(text.encode("cp1252"))
+    assert load_document(path, tmp_path).text == text
+
+
+@pytest.mark.parametrize("depth", [100_000, 2_000_000])
+def test_deeply_nested_json_is_one_ingest_error(tmp_path: Path, depth: int) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * depth + "]" * depth, encoding="utf-8")
+    with pytest.raises(IngestError, match=r"deep\.json: JSON nested too deeply"):
+        load_document(path, tmp_path)
 
 
 def test_txt_that_only_looks_like_json_is_text(tmp_path: Path) -> None:
