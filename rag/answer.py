@@ -15,40 +15,27 @@ the route in ``Answer.trace``:
    passages, within the token budget, are the model's context (``rag.context``);
 3. generate: the backend answers as claims tied to sources (``rag.generate``);
 4. verify: each sentence must be supported by the source it cites (``rag.citations``);
-5. decide: the answer is what verification kept; when nothing is kept, it is the
-   abstention sentence ("The documents don't say.").
+5. decide: the answer is what verification kept, if an LLM backend, asked whether the
+   cited evidence answers the question, says yes (``rag.grounding.relevance``); otherwise
+   it is the abstention sentence ("The documents don't say.").
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from rag.config import Settings
-from rag.errors import QuestionError
 from rag.llm.base import Backend, get_backend
 from rag.query import to_turns
 from rag.sync import ensure_index
-from rag.types import Answer, Passage, Turn
+from rag.types import Answer, Citation, Passage, Turn
 
 __all__ = ["answer", "ensure_index", "stream_answer", "to_turns"]  # the last two re-exported
 
 log = logging.getLogger(__name__)
-
-MAX_QUESTION_CHARS = 2000
-
-
-def _checked_question(question: str) -> str:
-    q = (question or "").strip()
-    if not q:
-        raise QuestionError("The question is empty: type a question about your documents.")
-    if len(q) > MAX_QUESTION_CHARS:
-        raise QuestionError(
-            f"The question is {len(q)} characters long; keep it under {MAX_QUESTION_CHARS}."
-        )
-    return q
 
 
 def _context(
@@ -78,18 +65,20 @@ def stream_answer(
     deltas (unsupported sentences removed, citations re-pointed): ``Answer.trace`` says how.
 
     Raises:
-        QuestionError: the question is empty or too long.
+        QuestionError: the question is empty, too long, has control characters or is in
+            a language without a data file (``rag.questions``).
         RAGError: index or backend failures, with a message saying what to do.
     """
     from rag.citations import verify
     from rag.generate import Generation
     from rag.prompt import abstain_text
     from rag.query import in_english, question_lang, standalone
+    from rag.questions import check_question
     from rag.retrieve import retrieve
 
     t_start = time.perf_counter()
-    q = _checked_question(question)
     settings = settings or Settings.from_env()
+    q = check_question(question, settings)
     turns = to_turns(history)
     backend = backend or get_backend(settings)
     timings: dict[str, float] = {}
@@ -127,9 +116,12 @@ def stream_answer(
     abstention = set(_abstentions())
     removed = [s for s in (checked.unsupported if checked else []) if s not in abstention]
     trace += [{"step": "removed", "sentence": s, "reason": "unsupported"} for s in removed]
-    lap("verify", t)
+    t = lap("verify", t)
 
     answered = checked is not None and bool(checked.citations)
+    if answered and checked is not None and backend.uses_prompt and settings.relevance_check:
+        answered = _relevant(english or query, checked.citations, context, passages, backend, trace)
+        t = lap("relevance", t)
     trace.append({"step": "decide", "abstained": not answered})
     timings["total"] = round((time.perf_counter() - t_start) * 1000, 1)
     yield Answer(
@@ -144,6 +136,27 @@ def stream_answer(
         unsupported=removed,
         trace=trace,
     )
+
+
+def _relevant(
+    question: str,
+    citations: Sequence[Citation],
+    context: Sequence[Passage],
+    retrieved: Sequence[Passage],
+    backend: Backend,
+    trace: list[dict[str, Any]],
+) -> bool:
+    """Whether the cited evidence answers the question (``rag.grounding.relevance``); the
+    check reads each quote in its retrieved passage, not in the compressed context."""
+    from rag.grounding.relevance import cited_evidence, relevance_check
+
+    whole = {p.chunk_id: p for p in retrieved}
+    pairs = [(c.quote, whole.get(c.chunk_id, context[c.n - 1])) for c in citations]
+    check = relevance_check(question, cited_evidence(pairs), backend)
+    trace.append(
+        {"step": "relevance", "answers": check.answers, "reply": check.reply, "ms": check.ms}
+    )
+    return check.answers
 
 
 def _abstentions() -> Iterable[str]:

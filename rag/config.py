@@ -62,6 +62,10 @@ class Settings:
     context_tokens: int = 256
     max_answer_tokens: int = 256
     temperature: float = 0.0
+    # After verification, an LLM backend is asked whether the cited evidence answers the
+    # question (rag.grounding.relevance); "no" means abstaining. One short call (~2-3 s
+    # on 2 cores). Off: an answer is whatever verification keeps.
+    relevance_check: bool = True
     request_timeout: float = 120.0
     llm_threads: int = 0  # 0 = number of CPU cores
 

@@ -59,8 +59,54 @@ def test_a_supported_claim_is_the_answer_with_its_citation(settings):
     assert not a.abstained and "1999" in a.text and f"[{n}]" in a.text
     assert a.citations[0].source == "harbour.txt" and "1999" in a.citations[0].quote
     assert model.requests[0].schema is not None  # asked for a structured reply
-    assert [t["step"] for t in a.trace] == ["condense", "retrieve", "generate", "decide"]
+    assert [t["step"] for t in a.trace] == [
+        "condense",
+        "retrieve",
+        "generate",
+        "relevance",
+        "decide",
+    ]
     assert a.backend == "scripted"
+
+
+CONTAINERS = "How many containers does the harbour of Lorvik handle?"
+
+
+def _containers_claim(settings) -> str:  # type: ignore[no-untyped-def]
+    probe = answer(CONTAINERS, settings=settings, backend=Scripted('{"claims": []}'))
+    n = _source_of(probe, "harbour.txt")
+    return claims((n, "It handles three million containers a year."))
+
+
+def test_evidence_that_does_not_answer_the_question_is_an_abstention(settings):
+    model = Scripted(_containers_claim(settings), '{"answers": "no"}')
+    a = answer(CONTAINERS, settings=settings, backend=model)
+    assert a.abstained and a.citations == [] and a.text == "The documents don't say."
+    check = next(t for t in a.trace if t["step"] == "relevance")
+    assert check["answers"] is False and check["reply"] == '{"answers": "no"}'
+    assert "relevance" in a.timings
+
+
+def test_the_relevance_check_reads_the_question_and_the_quote_after_its_lead_sentence(settings):
+    model = Scripted(_containers_claim(settings), '{"answers": "yes"}')
+    a = answer(CONTAINERS, settings=settings, backend=model)
+    assert not a.abstained and "three million" in a.text
+    asked = model.requests[1]
+    assert asked.schema is not None and asked.schema["properties"]["answers"]["enum"] == [
+        "yes",
+        "no",
+    ]
+    user = asked.messages[-1]["content"]
+    assert CONTAINERS in user
+    # "It handles ..." is read after the sentence that says what "it" is.
+    assert "The harbour of Lorvik opened in 1999. It handles three million containers" in user
+
+
+def test_without_the_relevance_check_the_verified_claim_is_the_answer(settings):
+    model = Scripted(_containers_claim(settings), '{"answers": "no"}')
+    a = answer(CONTAINERS, settings=settings.replace(relevance_check=False), backend=model)
+    assert not a.abstained and "three million" in a.text
+    assert len(model.requests) == 1 and "relevance" not in [t["step"] for t in a.trace]
 
 
 def test_no_claims_is_an_abstention(settings):
