@@ -283,3 +283,15 @@ def test_an_oracle_over_the_real_chunks_scores_perfectly_and_a_wrong_one_does_no
     bad = run_eval(items, answer_fn=wrong, progress=False)["metrics"]
     assert bad["hit@5"] == 0.0 and bad["recall@5"] == 0.0 and bad["correct"] == 0.0
     assert bad["abstention_recall"] == 0.0 and bad["citation_recall"] == 0.0
+
+
+def test_the_sample_keeps_every_unanswerable_every_nth_answerable_and_whole_groups():
+    from rag.eval.datasets import EvalItem, paraphrase_sample
+
+    items = [EvalItem(f"a{k}", f"Q{k}?", answerable=True) for k in range(6)]
+    items += [EvalItem("u1", "U?", answerable=False), EvalItem("u2", "V?", answerable=False)]
+    items += [EvalItem(f"a{k}x", f"Q{k} again?", True, paraphrase_of=f"a{k}") for k in (1, 3)]
+    ids = [i.id for i in paraphrase_sample(items, every=2, originals_every=3)]
+    # answerable a0, a3 (every 3rd); both unanswerable; group a1 whole (1st of 2 groups)
+    assert ids == ["a0", "a1", "a3", "u1", "u2", "a1x"]
+    assert len(paraphrase_sample(items, every=1)) == len(items)

@@ -62,13 +62,19 @@ def split_name(path: str | Path) -> str:
     return Path(path).stem
 
 
-def paraphrase_sample(items: list[EvalItem], every: int) -> list[EvalItem]:
-    """Every original question, and every wording of each ``every``-th paraphrase group
-    (in file order): whole groups, so paraphrase consistency is measured on fewer
-    questions (the local model's CI time). ``every=1`` keeps everything."""
+def paraphrase_sample(
+    items: list[EvalItem], every: int, originals_every: int = 1
+) -> list[EvalItem]:
+    """Every unanswerable original question, every ``originals_every``-th answerable one,
+    and every wording (the original included) of each ``every``-th paraphrase group, in
+    file order: whole groups, so paraphrase consistency is measured on fewer questions
+    (the local model's CI time). ``every=1`` keeps everything."""
     groups = list(dict.fromkeys(i.group for i in items if i.paraphrase_of))
     kept = set(groups[:: max(1, every)])
-    return [i for i in items if not i.paraphrase_of or i.group in kept]
+    answerable = [i.id for i in items if not i.paraphrase_of and i.answerable]
+    first = set(answerable[:: max(1, originals_every)])
+    first |= {i.id for i in items if not i.paraphrase_of and not i.answerable}
+    return [i for i in items if i.group in kept or i.id in first]
 
 
 def load_dataset(path: str | Path) -> list[EvalItem]:

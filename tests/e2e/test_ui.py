@@ -240,5 +240,5 @@ def test_a_question_the_pipeline_refuses_ends_in_one_clear_message(page: Page, u
     page.goto(ui_url)
     ask(page, "why " * 1000)
     error = page.locator("#chat .answer.error").last
-    expect(error).to_contain_text("characters long; keep it under")
+    expect(error).to_contain_text("tokens long; the limit is")
     assert "Traceback" not in page.locator("#chat").inner_text()

@@ -12,9 +12,10 @@ import threading
 
 import pytest
 
+from rag.citations import verify
 from rag.config import Settings
 from rag.errors import BackendError
-from rag.grounding.claims import parse, schema
+from rag.grounding.claims import parse, render, schema
 from rag.llm.base import Request, get_backend, resolve_backend_name
 from rag.llm.llamacpp import LlamaCppBackend, context_size, default_threads
 from rag.prompt import build_claims_messages, build_condense_messages, build_messages
@@ -102,7 +103,9 @@ def test_a_structured_reply_follows_the_schema(backend):
     claims = parse(backend.complete(request))
     assert claims is not None and claims, claims
     assert all(1 <= c.source <= len(PASSAGES) for c in claims)
-    assert "Ashimbayev" in " ".join(c.text for c in claims)
+    # What it claims is taken from the sources it cites (which names it picks varies
+    # with llama.cpp's cached state: it is the read path's concern, not the grammar's).
+    assert verify(render(claims), PASSAGES).citations, claims
 
 
 def test_answers_in_the_language_of_the_question(backend):
