@@ -36,7 +36,7 @@ _WHITESPACE = frozenset("\t\n\r\f\v")
 # Bidirectional embeddings, overrides and isolates (category Cf): they reorder what a
 # reader sees without changing what the program reads.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# A question this short says too little for a language guess ("Who?", "Tokayev?").
+# A question this short says too little for a language guess ("Who?", "Lorvik?").
 _MIN_LETTERS = 12
 # The detector must be this sure of an unsupported language, and give every supported
 # one less than _SUPPORTED_FLOOR, before a question is refused: a short English question

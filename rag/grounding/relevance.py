@@ -2,13 +2,13 @@
 
 Verification (``rag.citations``) proves that each kept sentence is *in* its source; it
 cannot tell whether that source answers *this* question. Asked for the population of a
-country its documents never count, a model copies a true sentence about that country,
-which verifies. So after verification the backend is asked one closed question over the
+town its documents never count, a model copies a true sentence about that town, which
+verifies. So after verification the backend is asked one closed question over the
 quotes that support the answer, not over the model's own wording (Self-RAG's "is it
 relevant / supported" step, as one constrained call):
 
-    Question: What is the population of Kazakhstan?
-    Text: Kazakhstan held a constitutional referendum on 15 March 2026.
+    Question: What is the population of Lorvik?
+    Text: The harbour of Lorvik opened in 1999.
     -> {"answers": "no"}
 
 The reply is constrained to ``{"answers": "yes" | "no"}`` (JSON schema grammar on llama.cpp,
@@ -16,7 +16,7 @@ The reply is constrained to ``{"answers": "yes" | "no"}`` (JSON schema grammar o
 (a server that ignored the schema) counts as "yes": this check may only take an answer
 away when the model says so.
 
-    check = relevance_check("What is the population of Kazakhstan?", quotes, backend)
+    check = relevance_check("What is the population of Lorvik?", quotes, backend)
     check.answers, check.ms     # False, 812.4
 """
 
