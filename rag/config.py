@@ -42,10 +42,10 @@ class Settings:
     collection: str = "rag_chunks"
     chroma_url: str | None = None  # server mode when set, e.g. http://127.0.0.1:8000
 
-    # Embeddings: "use-multilingual-v3" (packaged, en/fr/it and 13 more languages in one
-    # space) is the default; "all-MiniLM-L6-v2" (packaged, English), a sentence-transformers
-    # directory, or several joined by "+" (rag.embeddings).
-    embedding_model: str = "use-multilingual-v3"
+    # Embeddings: "all-MiniLM-L6-v2" (packaged, English-centric) is the default;
+    # "use-multilingual-v3" (en/fr/it and 13 more languages in one space), a
+    # sentence-transformers directory, or several joined by "+" (rag.embeddings).
+    embedding_model: str = "all-MiniLM-L6-v2"
     embedding_batch_size: int = 32
 
     # Chunking (tokens are cl100k_base tokens).

