@@ -117,10 +117,10 @@ class Settings:
         """``extractive_min_score``, or the value measured for ``embedding_model``."""
         if self.extractive_min_score is not None:
             return self.extractive_min_score
-        from rag.embeddings import canonical_model
+        from rag.embeddings import MINILM_MODEL, canonical_model
 
-        measured = EXTRACTIVE_MIN_SCORES.get(canonical_model(self.embedding_model))
-        return measured if measured is not None else EXTRACTIVE_MIN_SCORES["all-MiniLM-L6-v2"]
+        fallback = EXTRACTIVE_MIN_SCORES[MINILM_MODEL]
+        return EXTRACTIVE_MIN_SCORES.get(canonical_model(self.embedding_model), fallback)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""

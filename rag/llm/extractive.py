@@ -15,7 +15,7 @@ Two rules, both independent of any corpus:
   or, when the question asks for a kind of answer (a number, a date, a person: the
   language's question words in ``rag.text.languages``), a sentence without one (a
   number may be a number word of the language file);
-- when even the best remaining sentence scores under ``Settings.extractive_min_score``
+- when even the best remaining sentence scores under ``Settings.min_score``
   (measured for the embedder), the reply is the abstention sentence.
 
 ``condense_heuristic`` rewrites a follow-up question into a standalone query without a model.
