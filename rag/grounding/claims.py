@@ -65,20 +65,56 @@ def schema(n_sources: int, *, min_claims: int = 0) -> dict[str, Any]:
     }
 
 
+_CLAIMS_OPEN = re.compile(r'^\s*\{\s*"claims"\s*:\s*\[')
+
+
 def parse(reply: str) -> list[Claim] | None:
     """The claims of a reply, or None when it is not the JSON asked for (a server that
-    ignored ``response_format``: the caller then reads it as free text)."""
+    ignored ``response_format``: the caller then reads it as free text).
+
+    A reply cut off by the token limit keeps its complete claims: the grammar holds the
+    model to the structure, not to a length, and a long claim repeated for each source
+    runs out of tokens before the closing brackets.
+
+    >>> parse('{"claims": [{"source": 1, "text": "A."}, {"source": 2, "text": "B, an')
+    [Claim(source=1, text='A.')]
+    """
     text = reply.strip()
     if text.startswith("```"):
         text = re.sub(r"^```\w*\s*|\s*```$", "", text)
     try:
         data = json.loads(text)
     except ValueError:
-        return None
+        return _complete_items(text)
     items = data.get("claims") if isinstance(data, dict) else None
     if not isinstance(items, list):
         return None
-    claims = []
+    return _claims(items)
+
+
+def _complete_items(text: str) -> list[Claim] | None:
+    """The whole items of a ``{"claims": [...`` reply that ends mid-item."""
+    opened = _CLAIMS_OPEN.match(text)
+    if opened is None:
+        return None
+    decoder = json.JSONDecoder()
+    items: list[Any] = []
+    pos = opened.end()
+    while True:
+        pos = len(text) - len(text[pos:].lstrip(" \t\r\n,"))
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except ValueError:
+            break
+        items.append(item)
+    return _claims(items)
+
+
+def _claims(items: list[Any]) -> list[Claim]:
+    """Well-formed items as claims; the same text from several sources is one claim
+    (the first source: verification re-points it when another one supports it)."""
+    claims: list[Claim] = []
+    seen: set[str] = set()
     for item in items:
         if not isinstance(item, dict):
             continue
@@ -87,7 +123,8 @@ def parse(reply: str) -> list[Claim] | None:
         except (TypeError, ValueError):
             continue
         body = str(item.get("text") or "").strip()
-        if body:
+        if body and body.casefold() not in seen:
+            seen.add(body.casefold())
             claims.append(Claim(n, body))
     return claims
 

@@ -48,3 +48,17 @@ def test_stream_shows_only_the_text_values_as_they_arrive():
     shown = "".join(part for i in range(0, len(reply), 3) for part in stream.feed(reply[i : i + 3]))
     assert shown == 'He said "no" \\ twice. B.'
     assert stream.raw == reply
+
+
+def test_a_reply_cut_off_by_the_token_limit_keeps_its_complete_claims():
+    whole = {"source": 1, "text": "The law introduces criminal liability."}
+    reply = json.dumps({"claims": [whole, {"source": 2, "text": "It also"}]})
+    cut = reply[: reply.index("It also") + 4]
+    assert parse(cut) == [Claim(1, "The law introduces criminal liability.")]
+    assert parse('{"claims": [{"source": 1, "te') == []  # nothing whole yet: no claims
+
+
+def test_the_same_claim_from_several_sources_is_one_claim():
+    same = "The Assembly deplores the surveillance infrastructure."
+    reply = json.dumps({"claims": [{"source": n, "text": same} for n in (2, 1, 3)]})
+    assert parse(reply) == [Claim(2, same)]
