@@ -1,0 +1,71 @@
+"""Evidence in the LLM's context, by context budget (``Settings.context_tokens``).
+
+    python -m bench.context [--out bench/results/context.json]
+
+For each dataset (dev and test over seeds/, every eval/<name>/test.jsonl over its corpus):
+a fresh index in a temp dir with the default embedder, ``retrieve(k=context_candidates)``
+for every answerable question with evidence, the sentences ranked and compressed to each
+budget exactly as the read path does (``rag.context``), and the share of questions with an
+evidence quote inside the context. The question is read as asked (no translation: that
+needs the LLM), so French and Italian figures are a lower bound for the local model.
+``candidates`` is the ceiling: evidence anywhere in the retrieved passages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from bench.embedders import datasets
+from rag.config import Settings
+from rag.context import compress, rank_sentences
+from rag.eval.datasets import load_dataset
+from rag.eval.metrics import matching_quotes
+from rag.index import open_index
+from rag.retrieve import retrieve
+from rag.sync import sync_corpus
+
+BUDGETS = (256, 384, 512, 768)
+
+
+def measure(dataset: Path, corpus: Path, data: Path) -> dict[str, dict[str, float]]:
+    s = Settings(data_dir=data, corpus_dir=corpus, llm_backend="extractive")
+    sync_corpus(s)
+    index = open_index(s)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for it in load_dataset(dataset):
+        if not it.answerable or not it.evidence:
+            continue
+        ps = retrieve(it.question, s, k=s.context_candidates, index=index)
+        ranked = rank_sentences([(it.question, it.lang)], ps, index.embedder)
+        hits = {"candidates": any(matching_quotes([p.text for p in ps], it.evidence))}
+        for b in BUDGETS:
+            ctx = compress(ps, ranked, b)
+            hits[str(b)] = any(matching_quotes([p.text for p in ctx], it.evidence))
+        for key in (it.lang, "all"):
+            counts[key]["n"] += 1
+            for name, hit in hits.items():
+                counts[key][name] += hit
+    return {
+        lang: {"n": c["n"], **{k: round(v / c["n"], 3) for k, v in c.items() if k != "n"}}
+        for lang, c in sorted(counts.items())
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="bench/results/context.json")
+    args = ap.parse_args()
+    results: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, dataset, corpus in datasets():
+            results[label] = got = measure(dataset, corpus, Path(tmp) / label)
+            print(label, json.dumps(got["all"]))
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
