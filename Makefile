@@ -18,7 +18,9 @@ $(BIN)/python:
 # with -march=native: the native build of llama-cpp-python 0.3.36 segfaults on every
 # multi-token prompt on CPUs that report AMX (seen 2026-12-02 on this project's machines),
 # so AMX is never enabled. AVX-512 (F, CD, VL, DQ, BW; with VNNI, VBMI, BF16 when present)
-# processes prompts ~1.7x faster than AVX2 here (bench: 67 vs 40 tokens/s). Override with
+# processed a 500-token prompt ~1.6x faster than AVX2 here (67 vs 40 tokens/s, a one-off
+# probe, not a committed bench); generation p50 on the CI gate's Debian sample was the same
+# (13.0 s, eval/results/gate/). Override with
 # `make install LLAMA_CMAKE_ARGS=...`; pip caches the wheel it built, whatever the flags
 # (`pip cache remove llama_cpp_python` forces a new build).
 CPU_FLAGS := $(shell grep -m1 -o -w 'avx512[a-z_0-9]*' /proc/cpuinfo 2>/dev/null)

@@ -3,8 +3,8 @@
 `eval/thresholds.json` holds one block per dataset label (`test` for eval/test.jsonl over
 seeds/, `<name>` for eval/<name>/test.jsonl over eval/<name>/corpus/) and backend. Both
 extractive backend runs every question of every gated set; the local model (~19 s a
-question on 2 cores with the relevance check on the AVX2 build; generation p50 13 s with
-AVX-512) runs every `_llamacpp_originals_every`-th original question and the wordings of every
+question on 2 cores with the relevance check) runs every
+`_llamacpp_originals_every`-th original question and the wordings of every
 `_llamacpp_paraphrase_every`-th paraphrase group, so CI stays within its time limit;
 `make eval` measures every question.
 A deliberately broken retriever must make the gate fail, so the gate can fail.

@@ -66,6 +66,7 @@ def schema(n_sources: int, *, min_claims: int = 0) -> dict[str, Any]:
 
 
 _CLAIMS_OPEN = re.compile(r'^\s*\{\s*"claims"\s*:\s*\[')
+_BETWEEN_ITEMS = re.compile(r"[\s,]*")
 
 
 def parse(reply: str) -> list[Claim] | None:
@@ -101,7 +102,7 @@ def _complete_items(text: str) -> list[Claim] | None:
     items: list[Any] = []
     pos = opened.end()
     while True:
-        pos = len(text) - len(text[pos:].lstrip(" \t\r\n,"))
+        pos = _BETWEEN_ITEMS.match(text, pos).end()  # type: ignore[union-attr]
         try:
             item, pos = decoder.raw_decode(text, pos)
         except ValueError:
