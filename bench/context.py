@@ -5,10 +5,14 @@
 For each dataset (dev and test over seeds/, every eval/<name>/test.jsonl over its corpus):
 a fresh index in a temp dir with the default embedder, ``retrieve(k=context_candidates)``
 for every answerable question with evidence, the sentences ranked and compressed to each
-budget exactly as the read path does (``rag.context``), and the share of questions with an
-evidence quote inside the context. The question is read as asked (no translation: that
+budget exactly as the read path does (``rag.context``, with ``context_rank_prior``; the
+``-no-prior`` keys without it), and the share of questions with an evidence quote inside
+the context. The question is read as asked (no translation: that
 needs the LLM), so French and Italian figures are a lower bound for the local model.
-``candidates`` is the ceiling: evidence anywhere in the retrieved passages.
+``candidates`` is the ceiling: evidence anywhere in the retrieved passages;
+``candidates_any_language`` also counts a quote found in a translation of one of them
+(``rag.parallel``: retrieval keeps one language of a paragraph, the dataset may quote
+another).
 """
 
 from __future__ import annotations
@@ -39,12 +43,18 @@ def measure(dataset: Path, corpus: Path, data: Path) -> dict[str, dict[str, floa
     for it in load_dataset(dataset):
         if not it.answerable or not it.evidence:
             continue
-        ps = retrieve(it.question, s, k=s.context_candidates, index=index)
+        ps = retrieve(it.question, s, k=s.context_candidates, index=index, lang=it.lang)
         ranked = rank_sentences([(it.question, it.lang)], ps, index.embedder)
         hits = {"candidates": any(matching_quotes([p.text for p in ps], it.evidence))}
+        # The evidence may be quoted from a translation of the paragraph retrieval kept.
+        linked = index.get(sorted({t for p in ps for t in p.translations}))
+        texts = [p.text for p in [*ps, *linked]]
+        hits["candidates_any_language"] = any(matching_quotes(texts, it.evidence))
         for b in BUDGETS:
-            ctx = compress(ps, ranked, b)
+            ctx = compress(ps, ranked, b, s.context_rank_prior)
             hits[str(b)] = any(matching_quotes([p.text for p in ctx], it.evidence))
+            ctx = compress(ps, ranked, b)
+            hits[f"{b}-no-prior"] = any(matching_quotes([p.text for p in ctx], it.evidence))
         for key in (it.lang, "all"):
             counts[key]["n"] += 1
             for name, hit in hits.items():

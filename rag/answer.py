@@ -49,7 +49,7 @@ def _context(
     from rag.embeddings import get_embedder
 
     ranked = rank_sentences(wordings, passages, get_embedder(settings))
-    return compress(passages, ranked, settings.context_tokens)
+    return compress(passages, ranked, settings.context_tokens, settings.context_rank_prior)
 
 
 def stream_answer(
@@ -100,7 +100,7 @@ def stream_answer(
     t = lap("condense", t)
 
     k = settings.context_candidates if backend.uses_prompt else settings.top_k
-    passages = retrieve(query, settings, k=k, also=[english] if english else [])
+    passages = retrieve(query, settings, k=k, also=[english] if english else [], lang=lang)
     context = _context(wordings, passages, settings, backend)
     trace.append(
         {"step": "retrieve", "passages": len(passages), "context": [p.chunk_id for p in context]}

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from rag.parallel import link
 from rag.types import Chunk, Document, Paragraph
 
 __all__ = ["chunk_document", "chunk_documents", "count_tokens", "split_sentences"]
@@ -297,7 +298,7 @@ def chunk_document(
             )
         )
     logger.debug("%s: %d paragraphs -> %d chunks", doc.source, len(paras), len(chunks))
-    return chunks
+    return link(doc, chunks)
 
 
 def chunk_documents(docs: Iterable[Document], **kwargs: Any) -> list[Chunk]:

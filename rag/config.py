@@ -57,6 +57,11 @@ class Settings:
     # Passages an LLM's context is chosen from (their best sentences within
     # context_tokens): more candidates cost no prompt tokens.
     context_candidates: int = 8
+    # What a passage's retrieval rank adds to its sentences' scores when the context is
+    # chosen: prior / (1 + rank) (rag.context.compress). Measured with all-MiniLM-L6-v2
+    # on dev (bench.context): 0.2 and 0.3 put the evidence of English questions in a
+    # 256-token context for 0.90 of them, against 0.80 without; 1.0 for 0.84.
+    context_rank_prior: float = 0.2
     # The extractive backend quotes nothing when its best sentence scores under this
     # (mean of embedding cosine and rarity-weighted word coverage, rag.context). Cosines
     # differ between embedders, so unset it means the value measured for the configured
@@ -92,6 +97,8 @@ class Settings:
             raise ConfigError("RAG_CHUNK_TOKENS must be at least 32.")
         if len(self.collection) < 3:
             raise ConfigError("RAG_COLLECTION must be at least 3 characters long.")
+        if self.context_rank_prior < 0:
+            raise ConfigError("RAG_CONTEXT_RANK_PRIOR must be 0 (off) or more.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

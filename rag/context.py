@@ -1,17 +1,16 @@
 """Contextual compression: the LLM sees the sentences that matter, not whole chunks.
 
-Prompt processing runs at ~85 tokens/s on two cores, so every context token costs time
-to first token. Given the evidence gate's ranking of every retrieved sentence, keep the
-best ones (greedily, by score) until the token budget is spent, then rebuild each passage
-from its kept sentences in their original order ("…" where text was skipped). Passages
-with nothing kept are dropped; the rest are ordered by their best kept sentence and
-renumbered [1..m], so [1] holds the sentence most likely to answer: a small model reads
-and cites [1] first, and retrieval's fused rank is a weaker signal than the sentence
-ranking (a follow-up on "that session" had an Italian footnote on a "sessione" at
-retrieval rank 1 and the English answer at rank 2).
+Prompt processing runs at ~40-70 tokens/s on two cores, so every context token costs time
+to first token. Every retrieved sentence is ranked (``rank_sentences``), plus a prior for
+its passage's retrieval rank (retrieval read the whole chunk, with every wording of the
+question). ``compress`` keeps the best sentences, greedily, until the token budget is
+spent, and rebuilds each passage from its kept sentences in their original order ("…"
+where text was skipped). Passages with nothing kept are dropped; the rest are ordered by
+their best kept sentence and renumbered [1..m], so [1] holds the sentence most likely to
+answer: a small model reads and cites [1] first.
 
-    compress(passages, verdict.ranked, budget_tokens=320)
-    # 5 chunks of ~160 tokens -> e.g. 4 passages of 1-3 sentences, ~320 tokens in all
+    compress(passages, rank_sentences(wordings, passages, embedder), 256, rank_prior=0.2)
+    # 8 chunks of ~160 tokens -> e.g. 4 passages of 1-3 sentences, ~256 tokens in all
 """
 
 from __future__ import annotations
@@ -35,17 +34,23 @@ def compress(
     passages: Sequence[Passage],
     ranked: Sequence[tuple[int, str, float]],
     budget_tokens: int,
+    rank_prior: float = 0.0,
 ) -> list[Passage]:
     """Passages cut down to their best sentences within ``budget_tokens``.
 
     Args:
         passages: the retrieved passages, best first.
-        ranked: ``(passage_index, sentence, score)`` for candidate sentences, best first
-            (``EvidenceVerdict.ranked``); sentences are verbatim substrings of passages.
+        ranked: ``(passage_index, sentence, score)`` for candidate sentences
+            (``rank_sentences``); sentences are verbatim substrings of passages.
         budget_tokens: cl100k tokens for all passage texts plus their wrappers.
+        rank_prior: what retrieval's order adds to a sentence's score: ``rank_prior /
+            (1 + passage_index)``. Retrieval read the whole chunk with every wording of
+            the question and two rankers; a sentence's own score reads one sentence.
 
     The best sentence is always kept, even over budget, so there is always a context.
     """
+    if rank_prior:
+        ranked = sorted(ranked, key=lambda c: -(c[2] + rank_prior / (1 + c[0])))
     chosen: dict[int, list[str]] = {}
     used = 0
     for index, sentence, _ in ranked:

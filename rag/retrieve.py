@@ -75,12 +75,15 @@ def retrieve(
     k: int | None = None,
     index: ChunkIndex | None = None,
     also: Sequence[str] = (),
+    lang: str | None = None,
 ) -> list[Passage]:
     """The ``k`` (default ``settings.top_k``) best passages for ``query``, best first.
 
     ``also``: more wordings of the same question (an English translation of a French
     one); each adds its dense and BM25 lists to the fusion. ``Passage.score`` stays the
-    cosine with ``query``.
+    cosine with ``query``. Of a paragraph and its translations in the same document only
+    one is returned, in ``lang`` (the question's language) when retrieval found that one
+    (``rag.parallel.collapse``).
 
     Raises:
         IndexStoreError: the index cannot be read.
@@ -88,6 +91,7 @@ def retrieve(
     from dataclasses import replace
 
     from rag.lexical import lexical_index
+    from rag.parallel import collapse
 
     k = k or settings.top_k
     index = index or open_index(settings)
@@ -118,4 +122,4 @@ def retrieve(
         for p in [*(found[cid] for cid in rest if cid in found), *fetched]:
             by_id[p.chunk_id] = replace(p, score=float(vectors[p.chunk_id] @ vector))
     order = fuse(*lists)
-    return dedupe([by_id[cid] for cid in order if cid in by_id], k)
+    return dedupe(collapse([by_id[cid] for cid in order if cid in by_id], lang), k)

@@ -1,6 +1,7 @@
 """The write path: corpus folder -> manifest diff -> load -> chunk -> embed -> index.
 
-A file is re-embedded only when its content hash changed. For a changed file the new
+A file is re-embedded only when its content hash changed, or when it was chunked by an
+older ``CHUNKING_VERSION``. For a changed file the new
 chunks are written first and the stale ones deleted after, then the manifest entry,
 so an interruption at any point (even ``kill -9``) leaves the previous version
 searchable and the next sync redoes the work: a file whose manifest entry is missing,
@@ -62,6 +63,11 @@ class SyncReport:
         ]
         lines += [f"  skipped {safe_name(name)}: {reason}" for name, reason in self.skipped]
         return "\n".join(lines)
+
+
+#: Changes whenever the same file would give other chunks or chunk metadata, so an index
+#: built by an older version re-chunks each file once. 2: translations linked (rag.parallel).
+CHUNKING_VERSION = "2"
 
 
 def _sha256(path: Path) -> str:
@@ -138,7 +144,12 @@ def _sync(
         old = manifest.get(source)
         # Unchanged, and all its chunks are there (a manifest entry is written after its
         # chunks, so a missing one means the store lost it: index the file again).
-        if old and old.sha256 == sha and stored.issuperset(old.chunk_ids):
+        if (
+            old
+            and old.sha256 == sha
+            and old.chunking == CHUNKING_VERSION
+            and stored.issuperset(old.chunk_ids)
+        ):
             report.unchanged.append(source)
             continue
         try:
@@ -175,6 +186,7 @@ def _sync(
                     chunk_ids=tuple(c.id for c in chunks),
                     title=chunks[0].title if chunks else "",
                     langs=tuple(dict.fromkeys(c.lang for c in chunks)),
+                    chunking=CHUNKING_VERSION,
                 )
             )
             (report.added if is_new else report.changed).append(source)

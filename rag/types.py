@@ -64,6 +64,8 @@ class Chunk:
     ``id`` is stable: derived from the source and the chunk text, so re-ingesting an
     unchanged file yields the same ids. ``start``/``end`` are offsets into the
     normalized document text. ``locator`` is what a person reads ("§7", "§9.2.1-9.3").
+    ``translations`` are the ids of chunks of the same document that translate this one
+    (``rag.parallel``).
     """
 
     id: str
@@ -77,11 +79,16 @@ class Chunk:
     labels: tuple[str, ...] = ()
     locator: str = ""
     ordinal: int = 0
+    translations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with its retrieval score (higher is better)."""
+    """A retrieved chunk with its retrieval score (higher is better).
+
+    ``translations``: ids of the chunks that translate this one (``rag.parallel``); the
+    retriever spends no context on them, a reader may show them.
+    """
 
     chunk_id: str
     source: str
@@ -93,6 +100,7 @@ class Passage:
     locator: str = ""
     start: int = 0
     end: int = 0
+    translations: tuple[str, ...] = ()
 
     @property
     def heading(self) -> str:

@@ -102,3 +102,14 @@ def test_rebuild_re_embeds_everything(make_settings):
     first = sync_corpus(settings)
     again = sync_corpus(settings, rebuild=True)
     assert again.added == ["a.txt"] and again.chunks_total == first.chunks_total
+
+
+def test_a_new_chunking_version_re_chunks_unchanged_files_once(make_settings, monkeypatch):
+    import rag.sync
+
+    settings = make_settings({"a.txt": ALPHA})
+    first = sync_corpus(settings)
+    monkeypatch.setattr(rag.sync, "CHUNKING_VERSION", rag.sync.CHUNKING_VERSION + "-next")
+    again = sync_corpus(settings)
+    assert again.changed == ["a.txt"] and again.chunks_total == first.chunks_total
+    assert sync_corpus(settings).unchanged == ["a.txt"]

@@ -34,8 +34,9 @@ Turn = dict[str, Any]
 
 
 def _build(cls: type, data: dict[str, Any]) -> Any:
+    """``cls`` from its JSON dict: unknown keys dropped, lists back to tuples (JSON has none)."""
     names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in names})
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names})
 
 
 def answer_from_dict(data: dict[str, Any]) -> Answer:

@@ -3,8 +3,9 @@
 Chroma metadata values are flat scalars, so a chunk's labels are joined by ``|`` and a
 manifest entry's chunk ids are a JSON list:
 
-    >>> manifest_meta(FileRecord("a.txt", "ab12", ("a-1", "a-2"), "Title", ("en",)))
-    {'sha256': 'ab12', 'chunk_ids': '["a-1", "a-2"]', 'title': 'Title', 'langs': 'en'}
+    >>> manifest_meta(FileRecord("a.txt", "ab12", ("a-1", "a-2"), "Title", ("en",), "2"))
+    {'sha256': 'ab12', 'chunk_ids': '["a-1", "a-2"]', 'title': 'Title', 'langs': 'en', \
+'chunking': '2'}
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class FileRecord:
     chunk_ids: tuple[str, ...]
     title: str = ""
     langs: tuple[str, ...] = ()
+    chunking: str = ""  # rag.sync.CHUNKING_VERSION when the file was chunked ("" before 2)
 
 
 def manifest_meta(record: FileRecord) -> dict[str, Any]:
@@ -36,6 +38,7 @@ def manifest_meta(record: FileRecord) -> dict[str, Any]:
         "chunk_ids": json.dumps(list(record.chunk_ids)),
         "title": record.title,
         "langs": ",".join(record.langs),
+        "chunking": record.chunking,
     }
 
 
@@ -47,6 +50,7 @@ def file_record(source: str, meta: dict[str, Any]) -> FileRecord:
         chunk_ids=tuple(json.loads(str(meta["chunk_ids"]))),
         title=str(meta.get("title", "")),
         langs=tuple(str(meta.get("langs", "")).split(",")) if meta.get("langs") else (),
+        chunking=str(meta.get("chunking", "")),
     )
 
 
@@ -59,6 +63,7 @@ def chunk_meta(c: Chunk, sha256: str) -> dict[str, Any]:
         "start": c.start,
         "end": c.end,
         "labels": "|".join(c.labels),
+        "translations": "|".join(c.translations),
         "locator": c.locator,
         "ordinal": c.ordinal,
         "sha256": sha256,
@@ -82,4 +87,5 @@ def passage(cid: str, doc: str | None, meta: dict[str, Any] | None, score: float
         locator=str(m.get("locator", "")),
         start=int(m.get("start", 0)),
         end=int(m.get("end", 0)),
+        translations=tuple(t for t in str(m.get("translations", "")).split("|") if t),
     )

@@ -8,7 +8,14 @@ import json
 from rag.types import Answer, Citation, Passage
 from ui.history import answer_from_dict, answers, chat_messages, model_history, panel
 
-P = Passage("c1", "a.txt", "The Assembly calls for releasing 39 prisoners.", 0.8, title="Res")
+P = Passage(
+    "c1",
+    "a.txt",
+    "The Assembly calls for releasing 39 prisoners.",
+    0.8,
+    title="Res",
+    translations=("c2",),
+)
 A = Answer(
     question="How many?",
     text="It wants 39 prisoners released [1].",
