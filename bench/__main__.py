@@ -70,12 +70,14 @@ def bench_ingest(settings_cls: Any, corpus: Path, work: Path) -> dict[str, float
 
 
 def bench_answers(settings: Any, questions: list[str]) -> dict[str, Any]:
-    """Time to first delta, total time, generated tokens/s and peak RSS per question."""
+    """Time to first delta, total time, generated tokens/s, peak RSS and each stage's p50
+    (``Answer.timings``: condense, retrieve, generate, relevance...) over the questions."""
     from rag.answer import stream_answer
     from rag.chunking import count_tokens
     from rag.types import Answer
 
     ttft, total, tps, abstained = [], [], [], 0
+    stages: dict[str, list[float]] = {}  # Answer.timings per stage, milliseconds
     # Warm-up: loads the embedding model and the LLM so the numbers are per-question.
     for _ in stream_answer(questions[0], settings=settings):
         pass
@@ -94,6 +96,8 @@ def bench_answers(settings: Any, questions: list[str]) -> dict[str, Any]:
         elapsed = time.perf_counter() - start
         assert final is not None
         abstained += final.abstained
+        for stage, ms in final.timings.items():
+            stages.setdefault(stage, []).append(ms)
         ttft.append(first if first is not None else elapsed)
         total.append(elapsed)
         # Decoding speed: tokens streamed after the first one, over the time they took.
@@ -113,6 +117,7 @@ def bench_answers(settings: Any, questions: list[str]) -> dict[str, Any]:
         "total_p95_s": round(_pct(total, 95), 2),
         "decode_tokens_per_s_median": round(statistics.median(tps), 1) if tps else None,
         "peak_rss_mb": round(_rss_mb()),
+        "stage_p50_ms": {s: round(_pct(v, 50)) for s, v in stages.items() if s != "total"},
     }
 
 

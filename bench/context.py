@@ -5,9 +5,9 @@
 For each dataset (dev and test over seeds/, every eval/<name>/test.jsonl over its corpus):
 a fresh index in a temp dir with the default embedder, ``retrieve(k=context_candidates)``
 for every answerable question with evidence, the sentences ranked and compressed to each
-budget exactly as the read path does (``rag.context``, with ``context_rank_prior``; the
-``-no-prior`` keys without it), and the share of questions with an evidence quote inside
-the context. The question is read as asked (no translation: that
+budget exactly as the read path does (``rag.context``; the ``-prior`` keys with a
+retrieval-rank prior of ``--rank-prior``, 0.2), and the share of questions with an
+evidence quote inside the context. The question is read as asked (no translation: that
 needs the LLM), so French and Italian figures are a lower bound for the local model.
 ``candidates`` is the ceiling: evidence anywhere in the retrieved passages;
 ``candidates_any_language`` also counts a quote found in a translation of one of them
@@ -35,7 +35,9 @@ from rag.sync import sync_corpus
 BUDGETS = (256, 384, 512, 768)
 
 
-def measure(dataset: Path, corpus: Path, data: Path) -> dict[str, dict[str, float]]:
+def measure(
+    dataset: Path, corpus: Path, data: Path, rank_prior: float = 0.2
+) -> dict[str, dict[str, float]]:
     s = Settings(data_dir=data, corpus_dir=corpus, llm_backend="extractive")
     sync_corpus(s)
     index = open_index(s)
@@ -53,8 +55,8 @@ def measure(dataset: Path, corpus: Path, data: Path) -> dict[str, dict[str, floa
         for b in BUDGETS:
             ctx = compress(ps, ranked, b, s.context_rank_prior)
             hits[str(b)] = any(matching_quotes([p.text for p in ctx], it.evidence))
-            ctx = compress(ps, ranked, b)
-            hits[f"{b}-no-prior"] = any(matching_quotes([p.text for p in ctx], it.evidence))
+            ctx = compress(ps, ranked, b, rank_prior)
+            hits[f"{b}-prior"] = any(matching_quotes([p.text for p in ctx], it.evidence))
         for key in (it.lang, "all"):
             counts[key]["n"] += 1
             for name, hit in hits.items():
@@ -68,11 +70,12 @@ def measure(dataset: Path, corpus: Path, data: Path) -> dict[str, dict[str, floa
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="bench/results/context.json")
+    ap.add_argument("--rank-prior", type=float, default=0.2, help="for the -prior keys")
     args = ap.parse_args()
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, dataset, corpus in datasets():
-            results[label] = got = measure(dataset, corpus, Path(tmp) / label)
+            results[label] = got = measure(dataset, corpus, Path(tmp) / label, args.rank_prior)
             print(label, json.dumps(got["all"]))
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
 
