@@ -1,15 +1,15 @@
 """Contextual compression: the LLM sees the sentences that matter, not whole chunks.
 
 Prompt processing runs at ~40-70 tokens/s on two cores, so every context token costs time
-to first token. Every retrieved sentence is ranked (``rank_sentences``), plus a prior for
-its passage's retrieval rank (retrieval read the whole chunk, with every wording of the
-question). ``compress`` keeps the best sentences, greedily, until the token budget is
-spent, and rebuilds each passage from its kept sentences in their original order ("…"
-where text was skipped). Passages with nothing kept are dropped; the rest are ordered by
+to first token. Every retrieved sentence is ranked (``rank_sentences``; optionally plus a
+prior for its passage's retrieval rank, ``Settings.context_rank_prior``, off by default).
+``compress`` keeps the best sentences, greedily, until the token budget is spent, and
+rebuilds each passage from its kept sentences in their original order ("…" where text was
+skipped). Passages with nothing kept are dropped; the rest are ordered by
 their best kept sentence and renumbered [1..m], so [1] holds the sentence most likely to
 answer: a small model reads and cites [1] first.
 
-    compress(passages, rank_sentences(wordings, passages, embedder), 256, rank_prior=0.2)
+    compress(passages, rank_sentences(wordings, passages, embedder), 256)
     # 8 chunks of ~160 tokens -> e.g. 4 passages of 1-3 sentences, ~256 tokens in all
 """
 

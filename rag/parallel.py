@@ -33,47 +33,44 @@ __all__ = ["collapse", "link"]
 #: Share of the shorter of two fractional spans that must be shared to call them one text.
 _MIN_OVERLAP = 0.2
 
-#: (label, occurrence) -> the character span of that labelled paragraph, per language.
-_Spans = dict[tuple[str, int], tuple[int, int]]
-
 
 def link(doc: Document, chunks: Sequence[Chunk]) -> list[Chunk]:
-    """``chunks`` of ``doc`` with ``Chunk.translations`` filled in (ids, document order)."""
-    spans: dict[str, _Spans] = defaultdict(dict)
-    seen: dict[tuple[str, str], int] = defaultdict(int)
+    """``chunks`` of ``doc`` with ``Chunk.translations`` filled in (ids, document order).
+
+    Linear in the chunks' labels: each chunk is compared only with the chunks that cover
+    a paragraph with one of its labels.
+    """
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)  # (lang, label)
     for p in doc.paragraphs:
         if p.label:
-            n = seen[p.lang, p.label]
-            seen[p.lang, p.label] += 1
-            spans[p.lang][p.label, n] = (p.start, p.end)
-    if len(spans) < 2:
+            spans[p.lang, p.label].append((p.start, p.end))
+    if len({lang for lang, _ in spans}) < 2:
         return list(chunks)
-    parts = [_fractions(c, spans[c.lang]) if c.lang in spans else {} for c in chunks]
-    linked: list[Chunk] = []
-    for c, mine in zip(chunks, parts, strict=True):
-        ids = [
-            other.id
-            for other, theirs in zip(chunks, parts, strict=True)
-            if other.lang != c.lang
-            and any(
-                key in theirs
-                and seen[c.lang, key[0]] == seen[other.lang, key[0]]
-                and _shared(span, theirs[key])
-                for key, span in mine.items()
-            )
-        ]
-        linked.append(replace(c, translations=tuple(ids)) if ids else c)
-    return linked
-
-
-def _fractions(chunk: Chunk, spans: _Spans) -> dict[tuple[str, int], tuple[float, float]]:
-    """The part of each labelled paragraph ``chunk`` covers, as fractions of its length."""
-    out: dict[tuple[str, int], tuple[float, float]] = {}
-    for key, (start, end) in spans.items():
-        lo, hi = max(start, chunk.start), min(end, chunk.end)
-        if key[0] in chunk.labels and hi > lo:
-            out[key] = ((lo - start) / (end - start), (hi - start) / (end - start))
-    return out
+    # (label, occurrence) -> (chunk index, language, covered fraction of that paragraph)
+    covers: dict[tuple[str, int], list[tuple[int, str, tuple[float, float]]]] = defaultdict(list)
+    for i, c in enumerate(chunks):
+        for label in c.labels:
+            for n, (start, end) in enumerate(spans.get((c.lang, label), [])):
+                lo, hi = max(start, c.start), min(end, c.end)
+                if hi > lo:
+                    part = ((lo - start) / (end - start), (hi - start) / (end - start))
+                    covers[label, n].append((i, c.lang, part))
+    links: dict[int, set[int]] = defaultdict(set)
+    for (label, _), found in covers.items():
+        for i, lang, part in found:
+            for j, other, theirs in found:
+                if (
+                    other != lang
+                    and len(spans[lang, label]) == len(spans[other, label])
+                    and _shared(part, theirs)
+                ):
+                    links[i].add(j)
+    return [
+        replace(c, translations=tuple(chunks[j].id for j in sorted(links[i])))
+        if links.get(i)
+        else c
+        for i, c in enumerate(chunks)
+    ]
 
 
 def _shared(a: tuple[float, float], b: tuple[float, float]) -> bool:

@@ -1,14 +1,13 @@
 """The write path: corpus folder -> manifest diff -> load -> chunk -> embed -> index.
 
 A file is re-embedded only when its content hash changed, or when it was chunked by an
-older ``CHUNKING_VERSION``. For a changed file the new
-chunks are written first and the stale ones deleted after, then the manifest entry,
-so an interruption at any point (even ``kill -9``) leaves the previous version
-searchable and the next sync redoes the work: a file whose manifest entry is missing,
-or names chunks the store lacks, is indexed again, and chunks no entry names are
-deleted. A sync holds the index's writer lock (``rag.sharing``) from its manifest read
-to its last write. A file that fails to load is reported and, if an older version
-was indexed, that version is kept.
+older ``CHUNKING_VERSION``. For a changed file the new chunks are written first and the
+stale ones deleted after, then the manifest entry, so an interruption at any point (even
+``kill -9``) leaves the previous version searchable and the next sync redoes the work: a
+file whose manifest entry is missing, or names chunks the store lacks, is indexed again,
+and chunks no entry names are deleted. A sync holds the index's writer lock
+(``rag.sharing``) from its manifest read to its last write. A file that fails to load is
+reported and, if an older version was indexed, that version is kept.
 
     report = sync_corpus(Settings.from_env())
     print(report.summary())
