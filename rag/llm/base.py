@@ -17,6 +17,7 @@ ones are imported lazily so ``import rag`` never loads llama.cpp.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import logging
 import threading
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rag.errors import ConfigError
+from rag.llm.queue import Waits
 from rag.types import Passage
 
 if TYPE_CHECKING:
@@ -62,6 +64,10 @@ class Backend(ABC):
     can_stream: ClassVar[bool] = True
     #: False for backends that don't read ``Request.messages`` (skip prompt building).
     uses_prompt: ClassVar[bool] = True
+    #: True for backends whose generations wait their turn (``rag.llm.queue``).
+    queued: ClassVar[bool] = False
+    #: Where this instance reports waits for the model (``reporting_waits``).
+    waits: Waits | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Backend:
@@ -75,6 +81,16 @@ class Backend(ABC):
     def complete(self, request: Request) -> str:
         """The whole answer at once."""
         return "".join(self.stream(request))
+
+    def reporting_waits(self, waits: Waits) -> Backend:
+        """This backend for one answer, telling ``waits`` when a generation waits for the
+        model. Shared instances stay untouched: a queued backend returns a shallow copy
+        (same loaded model, same connection pool), any other backend itself."""
+        if not self.queued:
+            return self
+        twin = copy.copy(self)
+        twin.waits = waits
+        return twin
 
     @staticmethod
     def messages(request: Request) -> list[dict[str, str]]:
