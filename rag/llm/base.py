@@ -18,6 +18,7 @@ ones are imported lazily so ``import rag`` never loads llama.cpp.
 from __future__ import annotations
 
 import copy
+import hashlib
 import importlib
 import logging
 import threading
@@ -109,7 +110,7 @@ _BUILTINS: dict[str, str] = {
     "openai": "rag.llm.openai_compat:OpenAIBackend",
 }
 _registry: dict[str, type[Backend]] = {}
-_instances: dict[tuple[str, str], Backend] = {}
+_instances: dict[tuple[str, str, str], Backend] = {}
 _lock = threading.Lock()
 
 
@@ -162,7 +163,10 @@ def get_backend(settings: Settings) -> Backend:
         BackendError: the backend cannot start (model missing, ...).
     """
     name = resolve_backend_name(settings)
-    key = (name, repr(settings))
+    # The repr masks the API key, so settings differing only by it would share a backend
+    # and the new key would never be sent: its digest (in memory only) tells them apart.
+    secret = settings.openai_api_key or ""
+    key = (name, repr(settings), hashlib.sha256(secret.encode()).hexdigest())
     with _lock:
         if key not in _instances:
             _instances[key] = _backend_class(name).from_settings(settings)
