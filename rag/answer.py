@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from typing import Any
 
 from rag.config import Settings
 from rag.llm.base import Backend, get_backend
+from rag.llm.queue import Waits
 from rag.query import to_turns
 from rag.sync import ensure_index
 from rag.types import Answer, Citation, Passage, Turn
@@ -36,6 +37,9 @@ from rag.types import Answer, Citation, Passage, Turn
 __all__ = ["answer", "ensure_index", "stream_answer", "to_turns"]  # the last two re-exported
 
 log = logging.getLogger(__name__)
+
+#: Why a ``wait`` step waited (``rag.llm.queue``); the UI says it while it happens.
+_WAIT_REASON = "another answer was being written"
 
 
 def _context(
@@ -58,11 +62,17 @@ def stream_answer(
     *,
     settings: Settings | None = None,
     backend: Backend | None = None,
-) -> Iterator[str | Answer]:
+    on_wait: Callable[[bool], None] | None = None,
+    waits: Waits | None = None,
+) -> Generator[str | Answer, None, None]:
     """Yield the answer text in deltas as it is produced, then the final ``Answer``.
 
     The final ``Answer.text`` is the verified text, which may differ from the streamed
     deltas (unsupported sentences removed, citations re-pointed): ``Answer.trace`` says how.
+    When the local model is busy with another answer, this one waits its turn
+    (``rag.llm.queue``): ``on_wait(True)`` is called as the wait starts and
+    ``on_wait(False)`` as it ends (or pass ``waits``, whose ``cancel()`` gives up the
+    place); each wait is a ``wait`` step in the trace and ``timings["wait"]`` totals them.
 
     Raises:
         QuestionError: the question is empty, too long, has control characters or is in
@@ -80,13 +90,16 @@ def stream_answer(
     settings = settings or Settings.from_env()
     q = check_question(question, settings)
     turns = to_turns(history)
-    backend = backend or get_backend(settings)
+    waits = waits or Waits(on_wait=on_wait)
+    backend = (backend or get_backend(settings)).reporting_waits(waits)
     timings: dict[str, float] = {}
     trace: list[dict[str, Any]] = []
 
     def lap(stage: str, since: float) -> float:
         now = time.perf_counter()
         timings[stage] = round((now - since) * 1000, 1)
+        for ms in waits.take():  # part of this stage's time
+            trace.append({"step": "wait", "stage": stage, "ms": ms, "reason": _WAIT_REASON})
         return now
 
     t = time.perf_counter()
@@ -123,6 +136,8 @@ def stream_answer(
         answered = _relevant(english or query, checked.citations, context, passages, backend, trace)
         t = lap("relevance", t)
     trace.append({"step": "decide", "abstained": not answered})
+    if waits.total_ms:
+        timings["wait"] = waits.total_ms
     timings["total"] = round((time.perf_counter() - t_start) * 1000, 1)
     yield Answer(
         question=q,
@@ -173,6 +188,7 @@ def answer(
     *,
     settings: Settings | None = None,
     backend: Backend | None = None,
+    on_wait: Callable[[bool], None] | None = None,
 ) -> Answer:
     """Answer ``question`` from the indexed documents, with verified citations.
 
@@ -181,6 +197,8 @@ def answer(
         history: earlier turns (``Turn``s or ``{"role", "content"}`` dicts) for follow-ups.
         settings: defaults to ``Settings.from_env()``.
         backend: an LLM backend instance; defaults to ``settings.llm_backend``.
+        on_wait: called with True when the answer starts waiting for the local model
+            (busy with another answer), with False when its turn comes.
 
     Returns:
         An ``Answer`` with text, ``abstained``, verified ``citations``, the ranked
@@ -190,7 +208,8 @@ def answer(
         QuestionError, IngestError, IndexStoreError, BackendError (all ``RAGError``).
     """
     final: Answer | None = None
-    for item in stream_answer(question, history, settings=settings, backend=backend):
+    items = stream_answer(question, history, settings=settings, backend=backend, on_wait=on_wait)
+    for item in items:
         if isinstance(item, Answer):
             final = item
     assert final is not None

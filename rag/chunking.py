@@ -20,6 +20,7 @@ import functools
 import hashlib
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -51,12 +52,21 @@ def count_tokens(text: str) -> int:
     return len(_encoding().encode(text, disallowed_special=()))
 
 
-@functools.cache
-def _segmenter(lang: str) -> Any:
-    import pysbd
-    from pysbd.languages import LANGUAGE_CODES
+_segmenters = threading.local()
 
-    return pysbd.Segmenter(language=lang if lang in LANGUAGE_CODES else "en", clean=False)
+
+def _segmenter(lang: str) -> Any:
+    """This thread's pysbd Segmenter for ``lang``: a Segmenter keeps the text it is
+    splitting on itself, so threads sharing one cut each other's sentences (seen as
+    different answers to the same question when 8 were asked at once)."""
+    mine: dict[str, Any] = _segmenters.__dict__.setdefault("by_lang", {})
+    if lang not in mine:
+        import pysbd
+        from pysbd.languages import LANGUAGE_CODES
+
+        code = lang if lang in LANGUAGE_CODES else "en"
+        mine[lang] = pysbd.Segmenter(language=code, clean=False)
+    return mine[lang]
 
 
 def _segment(piece: str, lang: str) -> list[str]:

@@ -100,6 +100,8 @@ class Settings:
             raise ConfigError("RAG_COLLECTION must be at least 3 characters long.")
         if self.context_rank_prior < 0:
             raise ConfigError("RAG_CONTEXT_RANK_PRIOR must be 0 (off) or more.")
+        if self.ui_concurrency < 1:
+            raise ConfigError("RAG_UI_CONCURRENCY must be at least 1.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -149,6 +151,9 @@ class Settings:
     # Seconds a writer (rag ingest, an upload) waits for another process's write to the
     # same local index before giving up with a message naming that process.
     index_lock_timeout: float = 600.0
+    # Chat answers the UI runs at once (more wait in Gradio's queue, which says so); with
+    # the local model they take turns at it (rag.llm.queue), the waiting ones saying so.
+    ui_concurrency: int = 4
 
 
 def _parse(name: str, raw: str, default: Any) -> Any:

@@ -96,20 +96,26 @@ class SharedStore:
                     self._release()
 
     def writer_active(self) -> bool:
-        """Whether another process holds the writer lock right now."""
-        if self._depth > 0:
-            return False
-        from filelock import FileLock, Timeout
-
-        probe = FileLock(str(self.lock_path), thread_local=False)
+        """Whether another process holds the writer lock right now. A thread of this
+        process writing is not another process: a write of ours waits for it here."""
+        if not self._thread_lock.acquire(blocking=False):
+            return False  # a thread of ours is writing (or taking the file lock)
         try:
-            probe.acquire(timeout=0)
-        except Timeout:
-            return True
-        except OSError:  # a read-only data folder: nobody can be writing it
+            if self._depth > 0:
+                return False
+            from filelock import FileLock, Timeout
+
+            probe = FileLock(str(self.lock_path), thread_local=False)
+            try:
+                probe.acquire(timeout=0)
+            except Timeout:
+                return True
+            except OSError:  # a read-only data folder: nobody can be writing it
+                return False
+            probe.release()
             return False
-        probe.release()
-        return False
+        finally:
+            self._thread_lock.release()
 
     def owner(self) -> str:
         """Who holds the lock, as its owner file says ("" when unknown)."""

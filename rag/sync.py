@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,6 +215,10 @@ def _drop_orphans(index: ChunkIndex) -> None:
 def ensure_index(settings: Settings) -> None:
     """Build the index from the corpus folder on first use (when it is empty).
 
+    Threads of this process asking their first questions at once wait for the one that
+    builds it (they would otherwise read a half-built index); another process building
+    it is not waited for.
+
     Raises:
         IndexBusyError: it is empty because another process is building it right now
             (a question does not wait minutes for someone else's ingest).
@@ -221,7 +226,14 @@ def ensure_index(settings: Settings) -> None:
     from rag.index import busy_writer, open_index
 
     index = open_index(settings)
-    if index.count() == 0:
+    build = _first_build(index.location)
+    # count() before locked(): a count above 0 while a thread of ours is building means
+    # that thread still holds the lock, so this one waits for the rest of its build.
+    if index.count() > 0 and not build.locked():
+        return
+    with build:
+        if index.count() > 0:
+            return  # built by the thread that held the lock
         who = busy_writer(settings)
         if who:
             raise IndexBusyError(
@@ -232,3 +244,13 @@ def ensure_index(settings: Settings) -> None:
         report = sync_corpus(settings)
         for name, reason in report.skipped:
             log.warning("skipped %s: %s", name, reason)
+
+
+_first_builds: dict[str, threading.Lock] = {}
+_first_builds_lock = threading.Lock()
+
+
+def _first_build(location: str) -> threading.Lock:
+    """The lock this process's threads take to build the index at ``location`` from empty."""
+    with _first_builds_lock:
+        return _first_builds.setdefault(location, threading.Lock())

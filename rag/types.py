@@ -152,8 +152,10 @@ class Answer:
     ``backend`` names the backend that wrote the final text (``extractive`` when the
     extractive fallback did). ``trace`` is the route the answer took, one dict per step in
     order, each with a ``"step"`` key (``retrieve``, ``generate``, ``verify``, ``retry``,
-    ``fallback``, ``removed``, ``decide``...) and the step's facts: a removed sentence has
-    ``sentence`` and ``reason``; an LLM call has ``backend`` and ``ms``.
+    ``fallback``, ``removed``, ``wait``, ``decide``...) and the step's facts: a removed
+    sentence has ``sentence`` and ``reason``; an LLM call has ``backend`` and ``ms``; a
+    ``wait`` for the local model (busy with another answer) has the ``stage`` it delayed
+    and its ``ms``, which ``timings["wait"]`` totals.
     """
 
     question: str

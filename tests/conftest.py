@@ -106,3 +106,21 @@ def embedder():  # type: ignore[no-untyped-def]
     from rag.embeddings import get_embedder
 
     return get_embedder(Settings())
+
+
+@pytest.fixture
+def answer_peer():  # type: ignore[no-untyped-def]
+    """Factory: ``answer_peer(mode="answer", api_key=None, barrier=0)`` starts a real
+    OpenAI-compatible server that answers from the prompt (tests/answer_peer.py)."""
+    from answer_peer import AnswerPeer
+
+    peers: list[AnswerPeer] = []
+
+    def start(**kw: object) -> AnswerPeer:
+        peer = AnswerPeer(**kw).start()  # type: ignore[arg-type]
+        peers.append(peer)
+        return peer
+
+    yield start
+    for peer in peers:
+        peer.stop()

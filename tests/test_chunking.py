@@ -299,3 +299,25 @@ def test_import_is_lazy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=SEEDS.parent
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_sentences_split_the_same_in_eight_threads_at_once(seeds_dir):
+    # pysbd keeps the text it splits on its Segmenter: a shared one mixed threads' texts.
+    import threading
+
+    texts = [p.read_text(encoding="utf-8")[:3000] for p in sorted(seeds_dir.glob("*.txt"))]
+    alone = [split_sentences(t, "en") for t in texts]
+    start = threading.Barrier(8)
+    wrong: list[int] = []
+
+    def split() -> None:
+        start.wait()
+        for _ in range(3):
+            wrong.extend(i for i, t in enumerate(texts) if split_sentences(t, "en") != alone[i])
+
+    threads = [threading.Thread(target=split) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not wrong

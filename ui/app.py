@@ -5,7 +5,11 @@
 
 Stable hooks for tests: ``#chat``, ``#q`` (question box), ``.cite`` (chips), ``#sources``,
 ``#upload``, ``#clear``, ``#comment``, ``#docs``, ``#facts``. API: ``/ask`` (the Answer as
-a dict) and ``/upload`` (files -> what was indexed).
+a dict) and ``/upload`` (files -> what was indexed); ``/chat`` (undocumented) is the chat's
+own turn: (question, {"turns": [...]}, backend, top_k) -> (chat, sources, store, box).
+
+Up to ``RAG_UI_CONCURRENCY`` answers run at once (more wait in Gradio's queue); with the
+local model they take turns at it, and an answer waiting its turn says so in its bubble.
 """
 
 from __future__ import annotations
@@ -18,14 +22,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.answer import answer, stream_answer
+from rag.answer import answer
 from rag.config import BACKENDS, Settings
 from rag.errors import RAGError
 from rag.types import Answer
+from ui.answering import WAITING, ModelWait, live_answer
 from ui.assets import CSS, JS
-from ui.feedback import record_feedback
+from ui.feedback import rate
 from ui.history import MAX_TURNS, chat_messages, model_history, panel
-from ui.render import question_html, streaming_html
+from ui.render import question_html, streaming_html, waiting_html
 from ui.translations import translations
 from ui.upload import MAX_BYTES, add_files, documents, index_facts, remove_document
 
@@ -127,15 +132,19 @@ def build_app(settings: Settings | None = None) -> Any:
 
             # One backend instance per backend choice, whatever the top-k.
             llm = get_backend(base.replace(llm_backend=s.llm_backend))
-            partial = ""
+            partial, waiting = "", False
             final: Answer | None = None
-            for item in stream_answer(question, model_history(turns), settings=s, backend=llm):
+            for item in live_answer(question, model_history(turns), settings=s, backend=llm):
                 if isinstance(item, Answer):
                     final = item
+                    continue
+                if isinstance(item, ModelWait):
+                    waiting = item.waiting
                 else:
                     partial += item
-                    shown[-1] = {"role": "assistant", "content": streaming_html(partial)}
-                    yield shown, gr.skip(), gr.skip(), gr.skip()
+                html = waiting_html(partial, WAITING) if waiting else streaming_html(partial)
+                shown[-1] = {"role": "assistant", "content": html}
+                yield shown, gr.skip(), gr.skip(), gr.skip()
             assert final is not None
             turn = {
                 "question": question,
@@ -157,13 +166,9 @@ def build_app(settings: Settings | None = None) -> Any:
 
     def feedback(data: gr.LikeData, store: Store, comment: str) -> tuple[Any, Any]:
         index = data.index if isinstance(data.index, int) else data.index[0]
-        turns = _turns(store)
-        turn = turns[index // 2] if 0 <= index // 2 < len(turns) else None
-        if not turn or not turn.get("answer"):
-            return "Nothing to rate here.", gr.skip()
         liked = data.liked if isinstance(data.liked, bool) else None
-        record_feedback(base, turn["answer"], liked=liked, comment=comment or "")
-        return "Thanks: your feedback was saved.", ""
+        said = rate(base, _turns(store), index, liked=liked, comment=comment or "")
+        return said, ("" if said.startswith("Thanks") else gr.skip())
 
     # Gradio finds the event data by its type; postponed annotations are only strings.
     feedback.__annotations__["data"] = gr.LikeData
@@ -295,10 +300,16 @@ def build_app(settings: Settings | None = None) -> Any:
         # Send is off and Stop on while an answer streams.
         busy, idle = (gr.update(interactive=False), gr.update(interactive=True))
         running: list[Any] = []
-        for trigger in (send.click, q.submit):
+        for trigger, api in ((send.click, "chat"), (q.submit, None)):
             ev = trigger(lambda: (busy, idle), None, [send, stop], queue=False,
                          api_visibility="private")  # fmt: skip
-            ev = ev.then(respond, ask_inputs, ask_outputs, api_visibility="private")
+            # Scripts and tests drive the chat through /chat (Send's turn); Enter's is private.
+            named: dict[str, Any] = (
+                {"api_name": api, "api_visibility": "undocumented"}
+                if api
+                else {"api_visibility": "private"}
+            )
+            ev = ev.then(respond, ask_inputs, ask_outputs, **named)
             running.append(ev)
             ev.then(lambda: (idle, busy), None, [send, stop], api_visibility="private")
         # A stopped answer is not kept: the chat shows what the browser keeps.
@@ -323,6 +334,8 @@ def build_app(settings: Settings | None = None) -> Any:
         api_result = gr.JSON(visible=False)
         api_btn = gr.Button(visible=False)
         api_btn.click(upload_api, [api_files], [api_result], api_name="upload")
+    # Several sessions answered at once (Gradio's default is one event at a time).
+    demo.queue(default_concurrency_limit=base.ui_concurrency)
     return demo
 
 
@@ -338,7 +351,7 @@ def launch(settings: Settings | None = None, host: str = "127.0.0.1", port: int 
     from rag.answer import ensure_index
 
     ensure_index(settings)  # index before the first question, not during it
-    build_app(settings).queue().launch(
+    build_app(settings).launch(
         server_name=host,
         server_port=port,
         share=False,

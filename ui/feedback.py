@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
 
-__all__ = ["FEEDBACK_FILE", "record_feedback"]
+__all__ = ["FEEDBACK_FILE", "rate", "record_feedback"]
 
 FEEDBACK_FILE = "feedback.jsonl"
 _lock = threading.Lock()
@@ -56,3 +57,25 @@ def record_feedback(
         with path.open("a", encoding="utf-8") as f:
             f.write(line + "\n")
     return path
+
+
+def rate(
+    settings: Settings,
+    turns: Sequence[dict[str, Any]],
+    message_index: int,
+    *,
+    liked: bool | None,
+    comment: str = "",
+) -> str:
+    """The chat's like/dislike on bubble ``message_index`` (two per turn): recorded only
+    for a turn that has an answer, never for an error or a stopped answer.
+
+    Returns:
+        What the chat says back.
+    """
+    i = message_index // 2
+    turn = turns[i] if 0 <= i < len(turns) else None
+    if not turn or not turn.get("answer"):
+        return "Nothing to rate here."
+    record_feedback(settings, turn["answer"], liked=liked, comment=comment)
+    return "Thanks: your feedback was saved."

@@ -191,6 +191,14 @@ def streaming_html(partial: str) -> str:
     )
 
 
+def waiting_html(partial: str, status: str) -> str:
+    """The bubble while the answer waits for the model: the draft so far, and why it
+    does not move (``status``, e.g. another answer is being written)."""
+    draft = _blocks(esc(plain_text(partial)))
+    note = f'<div class="checking">{esc(status)}</div>'
+    return f'<div class="answer streaming waiting">{draft}{note}</div>'
+
+
 def question_html(question: str) -> str:
     """The user's bubble: the question as typed, inert."""
     return f'<div class="question">{_blocks(esc(question))}</div>'

@@ -17,6 +17,8 @@ ones are imported lazily so ``import rag`` never loads llama.cpp.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import importlib
 import logging
 import threading
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rag.errors import ConfigError
+from rag.llm.queue import Waits
 from rag.types import Passage
 
 if TYPE_CHECKING:
@@ -62,6 +65,10 @@ class Backend(ABC):
     can_stream: ClassVar[bool] = True
     #: False for backends that don't read ``Request.messages`` (skip prompt building).
     uses_prompt: ClassVar[bool] = True
+    #: True for backends whose generations wait their turn (``rag.llm.queue``).
+    queued: ClassVar[bool] = False
+    #: Where this instance reports waits for the model (``reporting_waits``).
+    waits: Waits | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Backend:
@@ -75,6 +82,16 @@ class Backend(ABC):
     def complete(self, request: Request) -> str:
         """The whole answer at once."""
         return "".join(self.stream(request))
+
+    def reporting_waits(self, waits: Waits) -> Backend:
+        """This backend for one answer, telling ``waits`` when a generation waits for the
+        model. Shared instances stay untouched: a queued backend returns a shallow copy
+        (same loaded model, same connection pool), any other backend itself."""
+        if not self.queued:
+            return self
+        twin = copy.copy(self)
+        twin.waits = waits
+        return twin
 
     @staticmethod
     def messages(request: Request) -> list[dict[str, str]]:
@@ -93,7 +110,7 @@ _BUILTINS: dict[str, str] = {
     "openai": "rag.llm.openai_compat:OpenAIBackend",
 }
 _registry: dict[str, type[Backend]] = {}
-_instances: dict[tuple[str, str], Backend] = {}
+_instances: dict[tuple[str, str, str], Backend] = {}
 _lock = threading.Lock()
 
 
@@ -146,7 +163,10 @@ def get_backend(settings: Settings) -> Backend:
         BackendError: the backend cannot start (model missing, ...).
     """
     name = resolve_backend_name(settings)
-    key = (name, repr(settings))
+    # The repr masks the API key, so settings differing only by it would share a backend
+    # and the new key would never be sent: its digest (in memory only) tells them apart.
+    secret = settings.openai_api_key or ""
+    key = (name, repr(settings), hashlib.sha256(secret.encode()).hexdigest())
     with _lock:
         if key not in _instances:
             _instances[key] = _backend_class(name).from_settings(settings)

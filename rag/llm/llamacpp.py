@@ -2,9 +2,11 @@
 
 The only module that imports ``llama_cpp`` (lazily, on first generation). The model is
 loaded once per process and shared: loading takes seconds and ~2 GB of RAM. llama.cpp
-contexts are not thread-safe, so one lock serializes generations; the UI's concurrent
-requests simply queue. Keeping one ``Llama`` object also keeps its evaluated prompt: the
-next prompt that starts with the same tokens (the fixed system prompt) skips them.
+contexts are not thread-safe, so generations take turns in one queue per process
+(``rag.llm.queue``, first come first served); a generation that has to wait reports the
+wait to the answer it belongs to (``Backend.reporting_waits``), which the UI shows.
+Keeping one ``Llama`` object also keeps its evaluated prompt: the next prompt that
+starts with the same tokens (the fixed system prompt) skips them.
 
     backend = LlamaCppBackend.from_settings(Settings.from_env())
     for chunk in backend.stream(Request(question, passages, messages=build_messages(...))):
@@ -25,12 +27,19 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rag.errors import BackendError
 from rag.llm.base import Backend, Request
 from rag.llm.local_model import INSTALL_HINT, local_model_available, model_path
+from rag.llm.queue import ModelQueue
 from rag.prompt import TOKEN_MARGIN
 
 if TYPE_CHECKING:
     from rag.config import Settings
 
-__all__ = ["LlamaCppBackend", "context_size", "default_threads", "local_model_available"]
+__all__ = [
+    "MODEL_QUEUE",
+    "LlamaCppBackend",
+    "context_size",
+    "default_threads",
+    "local_model_available",
+]
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +49,9 @@ _CTX_STEP = 512
 
 _models: dict[str, Any] = {}  # resolved path -> llama_cpp.Llama, one per process
 _load_lock = threading.Lock()
-_generate_lock = threading.Lock()
+#: Every local generation of this process takes its turn here, whatever the model file:
+#: two at once would share the same cores.
+MODEL_QUEUE = ModelQueue()
 
 
 def context_size(settings: Settings) -> int:
@@ -108,6 +119,7 @@ class LlamaCppBackend(Backend):
 
     name: ClassVar[str] = "llamacpp"
     can_stream: ClassVar[bool] = True
+    queued: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -145,13 +157,14 @@ class LlamaCppBackend(Backend):
         """Yield the reply as llama.cpp generates it.
 
         Raises:
-            BackendError: the prompt does not fit the context, or llama.cpp failed.
+            BackendError: the prompt does not fit the context, llama.cpp failed, or the
+                answer was stopped (``Waits.cancel``) while it waited for its turn.
         """
         messages = self.messages(request)
         llm = self.load()
-        # The lock is held for the whole generation; closing the generator early (the
-        # consumer stops iterating) releases it through the with-block.
-        with _generate_lock:
+        # The turn is held for the whole generation; closing the generator early (the
+        # consumer stops iterating) gives it back through the with-block.
+        with MODEL_QUEUE.turn(self.waits):
             try:
                 chunks = llm.create_chat_completion(
                     messages=messages,

@@ -8,7 +8,9 @@ One client serves OpenAI, Ollama (``http://127.0.0.1:11434/v1``), vLLM, LM Studi
 
 429 and 5xx replies are retried with exponential backoff (3 tries in all, honouring a short
 ``Retry-After``). Every failure becomes one ``BackendError`` that names the URL and the fix:
-connection refused, 401/403, unknown model, rate limit, server error, timeout. The API key
+connection refused, 401/403, unknown model, rate limit, server error, timeout, and a stream
+that breaks or just ends before ``[DONE]`` (or a ``finish_reason``): half a reply is never
+returned as if it were the answer. The API key
 goes into the ``Authorization`` header only: it is never logged or put in a message.
 """
 
@@ -96,15 +98,26 @@ class OpenAIBackend(Backend):
                 response.read()
                 yield self._message_text(url, response)
                 return
+            finished = False
             for line in response.iter_lines():
                 if not line.startswith("data:"):
                     continue  # blank separators, ": keep-alive" comments, "event:" lines
                 data = line[5:].strip()
                 if data == "[DONE]":
+                    finished = True
                     break
-                delta = self._delta_text(url, data)
+                delta, last = self._delta_text(url, data)
+                finished = finished or last
                 if delta:
                     yield delta
+            if not finished:
+                # The body ended without [DONE] or a finish_reason: the server (or a proxy)
+                # went away mid-reply, and what came is half an answer.
+                raise BackendError(
+                    f"The server at {url} stopped in the middle of its reply (the stream "
+                    "ended before the answer was finished): check the server's log, then "
+                    "ask again."
+                )
         except _httpx().TimeoutException as exc:
             raise self._timeout_error(url) from exc
         except _httpx().TransportError as exc:
@@ -240,12 +253,13 @@ class OpenAIBackend(Backend):
 
     # -- parsing and errors ---------------------------------------------------------------
 
-    def _delta_text(self, url: str, data: str) -> str:
+    def _delta_text(self, url: str, data: str) -> tuple[str, bool]:
+        """The text of one streamed event, and whether it ends the reply."""
         try:
             event = json.loads(data)
         except ValueError:
             log.debug("Ignoring a non-JSON event from %s", url)
-            return ""
+            return "", False
         if isinstance(event, dict) and event.get("error"):
             raise BackendError(
                 f"The server at {url} reported an error while streaming: "
@@ -254,8 +268,9 @@ class OpenAIBackend(Backend):
         try:
             choice = event["choices"][0]
         except (KeyError, IndexError, TypeError):
-            return ""  # e.g. a final usage-only chunk
-        return (choice.get("delta") or {}).get("content") or choice.get("text") or ""
+            return "", False  # e.g. a final usage-only chunk
+        text = (choice.get("delta") or {}).get("content") or choice.get("text") or ""
+        return text, bool(choice.get("finish_reason"))
 
     def _message_text(self, url: str, response: httpx.Response) -> str:
         try:

@@ -219,3 +219,56 @@ def test_api_key_sent_as_bearer_header(scripted_server):
     assert server.requests[0]["headers"]["Authorization"] == "Bearer k-123"
     backend.close()
     assert "".join(backend.stream(_request())) == "ok"  # reopens after close()
+
+
+# -- a server failing in the middle of a reply (#15 item 7) ----------------------------
+
+CLAIMS = [
+    {"role": "system", "content": 'Reply in JSON: {"claims": [...]}'},
+    {"role": "user", "content": '<source id="1">The bridge opened in 1932. It is long.</source>'},
+]
+
+
+def _stream_until_error(backend: OpenAIBackend) -> tuple[str, BackendError]:
+    got = []
+    with pytest.raises(BackendError) as err:
+        for chunk in backend.stream(Request(question="q", messages=CLAIMS)):
+            got.append(chunk)
+    return "".join(got), err.value
+
+
+def test_the_whole_reply_streams_from_the_answer_peer(answer_peer):
+    peer = answer_peer()
+    text = "".join(OpenAIBackend(peer.base_url).stream(Request(question="q", messages=CLAIMS)))
+    assert text == '{"claims": [{"source": 1, "text": "The bridge opened in 1932."}]}'
+
+
+def test_a_connection_dropped_mid_stream_is_one_clear_error(answer_peer):
+    peer = answer_peer(mode="die")
+    got, err = _stream_until_error(OpenAIBackend(peer.base_url, model="m", timeout=30))
+    assert got.startswith('{"claims"') and "1932" not in got  # half a reply came
+    assert "broke while streaming" in str(err) and "ask again" in str(err)
+    assert peer.base_url in str(err)
+
+
+def test_a_stream_that_just_ends_before_done_is_not_taken_for_the_answer(answer_peer):
+    peer = answer_peer(mode="cut")  # no length, no chunks: the body simply ends early
+    got, err = _stream_until_error(OpenAIBackend(peer.base_url, model="m", timeout=30))
+    assert got and "1932" not in got
+    assert "stopped in the middle of its reply" in str(err) and "ask again" in str(err)
+
+
+def test_a_server_that_stops_sending_mid_stream_times_out_clearly(answer_peer):
+    peer = answer_peer(mode="stall")
+    got, err = _stream_until_error(OpenAIBackend(peer.base_url, model="m", timeout=1))
+    assert got and "1932" not in got
+    assert "did not answer within 1 s" in str(err) and "RAG_REQUEST_TIMEOUT" in str(err)
+
+
+def test_a_finish_reason_ends_a_reply_without_done(scripted_server):
+    events = (
+        b'data: {"choices":[{"delta":{"content":"Hi"}}]}\n\n'
+        b'data: {"choices":[{"delta":{},"finish_reason":"length"}]}\n\n'
+    )
+    server = scripted_server([Reply(200, events, {"Content-Type": "text/event-stream"})])
+    assert "".join(OpenAIBackend(server.base_url, model="m").stream(_request())) == "Hi"

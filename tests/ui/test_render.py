@@ -210,3 +210,11 @@ def test_every_bubble_is_one_line_of_html_whatever_the_newlines():
     ):
         assert "\n" not in html
     assert answer_html(a, 0).count("<p>") == 2 and "<br>" in answer_html(a, 0)
+
+
+def test_waiting_shows_the_draft_and_why_it_does_not_move():
+    from ui.render import waiting_html
+
+    bubble = waiting_html("Half <b>a</b> draft [1]", "Waiting for the model: busy…")
+    assert 'class="answer streaming waiting"' in bubble
+    assert "<b>" not in bubble and "Half" in bubble and "busy…" in bubble
