@@ -59,7 +59,7 @@ test: install system-deps
 
 # The fast lane while working: unit tests, no LLM, no browser, no server, no eval gate.
 check: install
-	$(BIN)/python -m pytest -q -m "not llm and not e2e and not eval and not server"; rc=$$?; \
+	$(BIN)/python -m pytest -q -m "not llm and not e2e and not eval and not server and not slow"; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
 
 # Regenerates the committed results: every backend on dev and test (seeds/) and on each second

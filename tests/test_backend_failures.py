@@ -42,6 +42,7 @@ def test_the_peer_answers_when_it_is_well(settings):
     assert a.backend == "openai" and a.citations and "30 September 2025" in a.text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", FAILURES)
 def test_a_failure_mid_answer_is_one_clear_error_and_no_answer(settings, mode):
     s, peer = settings

@@ -37,12 +37,14 @@ def indexed_env(tmp_path_factory: pytest.TempPathFactory, seeds_dir) -> dict[str
     return env
 
 
+@pytest.mark.slow
 def test_ingest_twice_embeds_nothing_the_second_time(indexed_env):
     out = rag(indexed_env, "ingest", "--quiet")
     assert "0 added, 0 changed, 0 removed, 5 unchanged" in out.stdout
     assert "0 chunks embedded" in out.stdout
 
 
+@pytest.mark.slow
 def test_ask_json_answers_39_from_the_resolution(indexed_env):
     out = rag(indexed_env, "ask", "--json", PRISONERS)
     a = json.loads(out.stdout)
@@ -51,6 +53,7 @@ def test_ask_json_answers_39_from_the_resolution(indexed_env):
     assert "§5" in a["citations"][0]["locator"]
 
 
+@pytest.mark.slow
 def test_ask_prints_numbered_sources_with_locators(indexed_env):
     out = rag(indexed_env, "ask", PRISONERS)
     assert "39" in out.stdout
@@ -58,6 +61,7 @@ def test_ask_prints_numbered_sources_with_locators(indexed_env):
     assert "003_8055ac30947230f7.txt, Resolution 2616 (2025), §5" in out.stdout
 
 
+@pytest.mark.slow
 def test_ask_explain_prints_the_route(indexed_env):
     out = rag(indexed_env, "ask", "--explain", PRISONERS)
     route = out.stdout.split("Route:", 1)[1]
@@ -92,6 +96,7 @@ def test_user_errors_are_one_line_never_a_traceback(indexed_env, args, env_extra
     assert out.stderr.strip().count("\n") == 0, out.stderr
 
 
+@pytest.mark.slow
 def test_eval_runs_on_a_dataset_it_has_never_seen(indexed_env, tmp_path):
     rows = [
         {

@@ -76,6 +76,7 @@ def key(a: Answer) -> tuple:  # type: ignore[type-arg]
 # -- eight answers at once on one index ------------------------------------------------
 
 
+@pytest.mark.slow
 def test_eight_threads_answer_at_once_each_with_its_own_citations(seed_settings):
     alone = [answer(q, settings=seed_settings) for q, _, _ in QUESTIONS]
     together = run_together(

@@ -156,6 +156,7 @@ def _assert_same_as_clean(settings: Settings, tmp_path: Path) -> None:
         assert (got.text, got.citations) == (want.text, want.citations)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("target", "when", "nth"),
     [
@@ -174,6 +175,7 @@ def test_first_ingest_killed_then_ingested_again_equals_a_clean_ingest(tmp_path,
     _assert_same_as_clean(settings, tmp_path)
 
 
+@pytest.mark.slow
 def test_update_killed_between_new_chunks_and_old_ones_deleted(tmp_path):
     """A changed file's new chunks are stored, its old ones not yet deleted."""
     settings = _settings(tmp_path)
@@ -189,6 +191,7 @@ def test_update_killed_between_new_chunks_and_old_ones_deleted(tmp_path):
     assert "built in" not in " ".join(p.text for p in open_index(settings).all_passages())
 
 
+@pytest.mark.slow
 def test_chunks_of_a_file_removed_after_a_crash_do_not_linger(tmp_path):
     """A new file's chunks are stored without its manifest entry, then the file is
     deleted before the next ingest: no entry names those chunks, and they go."""
@@ -203,6 +206,7 @@ def test_chunks_of_a_file_removed_after_a_crash_do_not_linger(tmp_path):
     _assert_same_as_clean(settings, tmp_path)
 
 
+@pytest.mark.slow
 def test_ingest_killed_from_outside_while_it_writes(tmp_path):
     """kill -9 from another process, as a user would, once the ingest has started writing."""
     settings = _settings(tmp_path)

@@ -108,6 +108,7 @@ def test_the_second_index_never_mixes_with_the_configured_one(bay, tmp_path, mak
     assert again.chunks_written == 0 and len(again.unchanged) == 2
 
 
+@pytest.mark.slow
 def test_rag_eval_records_where_it_was_measured(bay, tmp_path, seeds_dir):
     import os
 

@@ -237,6 +237,7 @@ def test_a_second_corpus_is_real_sized_and_mixes_formats(dataset):
     assert any(hard_wrapped(corpus / s) for s in docs if s.endswith(".txt"))
 
 
+@pytest.mark.slow
 @datasets
 def test_an_oracle_over_the_real_chunks_scores_perfectly_and_a_wrong_one_does_not(dataset):
     """Every evidence quote survives loading and chunking, so passage-level retrieval

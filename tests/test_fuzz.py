@@ -73,6 +73,7 @@ def random_file(rng: random.Random) -> tuple[str, bytes]:
     return f"f.{kind}", text.encode(encoding, "replace")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4))
 def test_loaders_and_chunker_on_random_files(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)

@@ -81,6 +81,7 @@ def _holder(settings: Settings, code: str) -> Iterator[subprocess.Popen[str]]:
         proc.wait(timeout=60)
 
 
+@pytest.mark.slow
 def test_a_process_that_answered_answers_again_after_another_process_ingested(make_settings):
     """The bug of issue #15: "Error finding id ... rebuild it" after a terminal ingest."""
     settings = make_settings({"alpha.txt": BRIDGE})
@@ -110,6 +111,7 @@ def test_a_process_that_answered_answers_again_after_another_process_ingested(ma
     assert open_index(settings).count() == 33
 
 
+@pytest.mark.slow
 def test_a_second_writer_waits_visibly_and_then_ingests(make_settings):
     settings = make_settings({"alpha.txt": BRIDGE})
     sync_corpus(settings)
@@ -205,6 +207,7 @@ def test_writes_record_a_new_generation_for_other_processes(make_settings):
     assert generation.read_text() == unchanged
 
 
+@pytest.mark.slow
 def test_threads_keep_reading_while_the_client_is_reopened_under_them(make_settings):
     """The UI answers in threads; a write elsewhere makes one thread reopen the shared
     client while others are in the middle of a call on it."""

@@ -80,6 +80,7 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Compl
     )
 
 
+@pytest.mark.slow
 def test_the_api_key_is_in_no_log_error_trace_report_or_feedback(
     tmp_path, answer_peer, caplog, capfd
 ):

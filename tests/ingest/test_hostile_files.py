@@ -71,6 +71,7 @@ def hostile(make_settings, tmp_path):  # type: ignore[no-untyped-def]
     return settings
 
 
+@pytest.mark.slow
 def test_every_hostile_file_is_skipped_with_its_reason_and_the_rest_ingests(hostile):
     report = sync_corpus(hostile)
     assert sorted(report.added) == ["a..b.txt", "good.txt", "latin1.txt"]

@@ -51,6 +51,7 @@ def bubble_text(message: dict) -> str:  # type: ignore[type-arg]
     return html.unescape(re.sub(r"<[^>]+>", " ", raw))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", FAILURES)
 def test_a_failed_answer_leaves_one_error_bubble_and_nothing_half_written(app, mode):
     url, peer, settings = app

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from answer_peer import AnswerPeer
 from gradio_app import chat_turn, client, served
 
@@ -53,11 +54,13 @@ def check(turns: list, *, facts: bool = True) -> None:  # type: ignore[type-arg]
             assert fact in a["text"], a["text"]
 
 
+@pytest.mark.slow
 def test_four_sessions_asking_at_once_each_get_their_own_cited_answer(seed_settings):
     with served(seed_settings) as url:  # extractive
         check(four_at_once(url, "extractive"))
 
 
+@pytest.mark.slow
 def test_four_sessions_are_answered_at_the_same_time(seed_settings):
     # The server answers no claim request until all four are in flight together: the app
     # running one answer at a time (Gradio's default) fails here.
