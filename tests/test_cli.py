@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -75,6 +76,7 @@ def test_stats_json(indexed_env):
     assert stats["documents"] == 5 and stats["chunks"] > 50
     assert stats["languages"] == ["en", "fr", "it"]
     assert stats["embedding_model"].endswith("all-MiniLM-L6-v2")
+    assert stats["data_dir"] == str(Path(indexed_env["RAG_DATA_DIR"]).resolve())
 
 
 @pytest.mark.parametrize(

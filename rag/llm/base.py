@@ -21,6 +21,7 @@ import copy
 import hashlib
 import importlib
 import logging
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -34,7 +35,14 @@ from rag.types import Passage
 if TYPE_CHECKING:
     from rag.config import Settings
 
-__all__ = ["Backend", "Request", "available_backends", "get_backend", "register"]
+__all__ = [
+    "Backend",
+    "Request",
+    "available_backends",
+    "defuse_control_tokens",
+    "get_backend",
+    "register",
+]
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +102,49 @@ class Backend(ABC):
         return twin
 
     @staticmethod
-    def messages(request: Request) -> list[dict[str, str]]:
+    def messages(request: Request, control: re.Pattern[str] | None = None) -> list[dict[str, str]]:
         """The request's chat messages, or the standard answer prompt when it has none
-        (a backend called directly with just a question and passages)."""
+        (a backend called directly with just a question and passages), with every
+        chat-template control token in their text defused (``defuse_control_tokens``;
+        ``control``: the model's own ones, when the backend knows them)."""
         if request.messages:
-            return list(request.messages)
-        from rag.prompt import build_messages
+            messages = list(request.messages)
+        else:
+            from rag.prompt import build_messages
 
-        return build_messages(request.question, request.passages)
+            messages = build_messages(request.question, request.passages)
+        return [
+            {**m, "content": defuse_control_tokens(m["content"], control)}
+            if isinstance(m.get("content"), str)
+            else m
+            for m in messages
+        ]
+
+
+# Chat-template control tokens written as plain text: "<|im_end|>", "<|start_header_id|>",
+# "</s>", "<tool_call>", "[INST]"... llama.cpp (and the servers built on it) render the
+# chat template to text and tokenize it with special tokens parsed, so a document holding
+# "<|im_end|>\n<|im_start|>system" would end the message it is quoted in and open a real
+# system turn: a fake system prompt the model cannot tell from ours.
+_CONTROL_TOKEN = re.compile(
+    r"<\|[^<>|\s]{1,48}\|>"  # ChatML/Qwen, Llama 3, Phi, GPT
+    r"|<\uff5c[^<>\uff5c\s]{1,48}\uff5c>"  # DeepSeek's full-width bars
+    r"|</?s>|<unk>|<pad>"  # Llama 2, Mistral
+    r"|</?(?:start_of_turn|end_of_turn|tool_call|tool_response|think)>"  # Gemma, Qwen
+    r"|\[/?(?:INST|SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\]"  # Mistral
+)
+_BREAK = "\u200b"  # zero-width space: the text reads the same, the token is gone
+
+
+def defuse_control_tokens(text: str, control: re.Pattern[str] | None = None) -> str:
+    """``text`` with a zero-width space after the first character of every control-token
+    look-alike (the common chat-template families, and ``control``: a model's own
+    control tokens), so a tokenizer reads it as ordinary text: "<|im_end|>" becomes
+    "<", a zero-width space, then "|im_end|>"."""
+    for pattern in (_CONTROL_TOKEN, control):
+        if pattern is not None:
+            text = pattern.sub(lambda m: m.group(0)[0] + _BREAK + m.group(0)[1:], text)
+    return text
 
 
 _BUILTINS: dict[str, str] = {

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ __all__ = [
     "MODEL_QUEUE",
     "LlamaCppBackend",
     "context_size",
+    "control_tokens",
     "default_threads",
     "local_model_available",
 ]
@@ -48,6 +50,8 @@ _PROMPT_OVERHEAD = 600
 _CTX_STEP = 512
 
 _models: dict[str, Any] = {}  # resolved path -> llama_cpp.Llama, one per process
+#: id(Llama) -> (that Llama, its control tokens); the Llama is kept so the id stays its own
+_controls: dict[int, tuple[Any, re.Pattern[str] | None]] = {}
 _load_lock = threading.Lock()
 #: Every local generation of this process takes its turn here, whatever the model file:
 #: two at once would share the same cores.
@@ -114,6 +118,39 @@ def _load(path: Path, n_ctx: int, n_threads: int, n_threads_batch: int) -> Any:
         return llm
 
 
+def control_tokens(llm: Any) -> re.Pattern[str] | None:
+    """The texts of the model's control tokens (``<|im_start|>``, ``<tool_call>``...), one
+    pattern: llama.cpp tokenizes the rendered chat template with special tokens parsed, so
+    such a text inside a passage would become the token itself (``Backend.messages``
+    defuses it). Read once per loaded model from its vocabulary (~0.1 s for 150k tokens);
+    None when this llama_cpp cannot tell."""
+    known = _controls.get(id(llm))
+    if known is not None and known[0] is llm:
+        return known[1]
+    texts: set[str] = set()
+    try:
+        import llama_cpp
+
+        vocab = llama_cpp.llama_model_get_vocab(llm.model)
+        special = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
+        for token in range(llm.n_vocab()):
+            if llama_cpp.llama_vocab_get_attr(vocab, token) & special:
+                text = llm.detokenize([token], special=True).decode("utf-8", "replace")
+                # Only tag-like tokens: some vocabularies also hold runs of spaces or
+                # newlines as user-defined tokens, which are text like any other.
+                if len(text) > 2 and not any(c.isspace() for c in text):
+                    texts.add(text)
+    except (AttributeError, ImportError, TypeError, ValueError) as exc:
+        log.debug("Cannot read the model's control tokens: %s", exc)
+    pattern = (
+        re.compile("|".join(re.escape(t) for t in sorted(texts, key=len, reverse=True)))
+        if texts
+        else None
+    )
+    _controls[id(llm)] = (llm, pattern)
+    return pattern
+
+
 class LlamaCppBackend(Backend):
     """Local llama.cpp chat model. Build with ``from_settings``; the model loads lazily."""
 
@@ -160,8 +197,8 @@ class LlamaCppBackend(Backend):
             BackendError: the prompt does not fit the context, llama.cpp failed, or the
                 answer was stopped (``Waits.cancel``) while it waited for its turn.
         """
-        messages = self.messages(request)
         llm = self.load()
+        messages = self.messages(request, control_tokens(llm))
         # The turn is held for the whole generation; closing the generator early (the
         # consumer stops iterating) gives it back through the with-block.
         with MODEL_QUEUE.turn(self.waits):
