@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any
 
 from rag.config import Settings
@@ -32,7 +32,7 @@ from rag.llm.base import Backend, get_backend
 from rag.llm.queue import Waits
 from rag.query import to_turns
 from rag.sync import ensure_index
-from rag.types import Answer, Citation, Passage, Turn
+from rag.types import Answer, Passage, Turn
 
 __all__ = ["answer", "ensure_index", "stream_answer", "to_turns"]  # the last two re-exported
 
@@ -81,7 +81,7 @@ def stream_answer(
     """
     from rag.citations import verify
     from rag.generate import Generation
-    from rag.prompt import abstain_text
+    from rag.prompt import ABSTAIN_TEXTS, abstain_text
     from rag.query import in_english, question_lang, standalone
     from rag.questions import check_question
     from rag.retrieve import retrieve
@@ -126,14 +126,22 @@ def stream_answer(
     t = lap("generate", t)
 
     checked = verify(gen.text, context, lang=lang) if context else None
-    abstention = set(_abstentions())
-    removed = [s for s in (checked.unsupported if checked else []) if s not in abstention]
+    abstention = {a.rstrip(".") for a in ABSTAIN_TEXTS.values()}
+    removed = [
+        s for s in (checked.unsupported if checked else []) if s.rstrip(".") not in abstention
+    ]
     trace += [{"step": "removed", "sentence": s, "reason": "unsupported"} for s in removed]
     t = lap("verify", t)
 
     answered = checked is not None and bool(checked.citations)
     if answered and checked is not None and backend.uses_prompt and settings.relevance_check:
-        answered = _relevant(english or query, checked.citations, context, passages, backend, trace)
+        from rag.grounding.relevance import check_citations
+
+        check = check_citations(english or query, checked.citations, context, passages, backend)
+        trace.append(
+            {"step": "relevance", "answers": check.answers, "reply": check.reply, "ms": check.ms}
+        )
+        answered = check.answers
         t = lap("relevance", t)
     trace.append({"step": "decide", "abstained": not answered})
     if waits.total_ms:
@@ -151,35 +159,6 @@ def stream_answer(
         unsupported=removed,
         trace=trace,
     )
-
-
-def _relevant(
-    question: str,
-    citations: Sequence[Citation],
-    context: Sequence[Passage],
-    retrieved: Sequence[Passage],
-    backend: Backend,
-    trace: list[dict[str, Any]],
-) -> bool:
-    """Whether the cited evidence answers the question (``rag.grounding.relevance``); the
-    check reads each quote in its retrieved passage, not in the compressed context."""
-    from rag.grounding.relevance import cited_evidence, relevance_check
-
-    whole = {p.chunk_id: p for p in retrieved}
-    pairs = [(c.quote, whole.get(c.chunk_id, context[c.n - 1])) for c in citations]
-    check = relevance_check(question, cited_evidence(pairs), backend)
-    trace.append(
-        {"step": "relevance", "answers": check.answers, "reply": check.reply, "ms": check.ms}
-    )
-    return check.answers
-
-
-def _abstentions() -> Iterable[str]:
-    from rag.prompt import ABSTAIN_TEXTS
-
-    for text in ABSTAIN_TEXTS.values():
-        yield text
-        yield text.rstrip(".")
 
 
 def answer(

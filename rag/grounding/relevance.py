@@ -28,12 +28,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.llm.base import Backend, Request
-from rag.types import Passage
+from rag.types import Citation, Passage
 
 __all__ = [
     "RELEVANCE_SCHEMA",
     "Relevance",
     "build_relevance_messages",
+    "check_citations",
     "cited_evidence",
     "relevance_check",
 ]
@@ -116,3 +117,17 @@ def _verdict(reply: str) -> str | None:
         return None
     value = data.get("answers") if isinstance(data, dict) else None
     return value if value in ("yes", "no") else None
+
+
+def check_citations(
+    question: str,
+    citations: Sequence[Citation],
+    context: Sequence[Passage],
+    retrieved: Sequence[Passage],
+    backend: Backend,
+) -> Relevance:
+    """``relevance_check`` over an answer's verified citations, each quote read in the
+    retrieved chunk that holds it (its id), else in the context source it cites."""
+    whole = {p.chunk_id: p for p in retrieved}
+    pairs = [(c.quote, whole.get(c.chunk_id, context[c.n - 1])) for c in citations]
+    return relevance_check(question, cited_evidence(pairs), backend)
