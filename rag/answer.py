@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from rag.config import Settings
@@ -46,14 +47,17 @@ def _context(
     wordings: list[tuple[str, str]], passages: list[Passage], settings: Settings, backend: Backend
 ) -> list[Passage]:
     """What the backend reads: for an LLM, the best sentences within the token budget
-    (prompt tokens are time to first token); the extractive backend reads the passages."""
+    (prompt tokens are time to first token), with sentences that instruct the reader
+    removed, so they support no claim either; the extractive backend reads the passages."""
     if not backend.uses_prompt or not passages:
         return passages
     from rag.context import compress, rank_sentences
     from rag.embeddings import get_embedder
+    from rag.prompt import neutralize
 
     ranked = rank_sentences(wordings, passages, get_embedder(settings))
-    return compress(passages, ranked, settings.context_tokens, settings.context_rank_prior)
+    kept = compress(passages, ranked, settings.context_tokens, settings.context_rank_prior)
+    return [replace(p, text=neutralize(p.text)) for p in kept]
 
 
 def stream_answer(

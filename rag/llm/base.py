@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from rag.config import Settings
 
 __all__ = [
+    "CONTROL_TOKEN",
     "Backend",
     "Request",
     "available_backends",
@@ -126,7 +127,7 @@ class Backend(ABC):
 # chat template to text and tokenize it with special tokens parsed, so a document holding
 # "<|im_end|>\n<|im_start|>system" would end the message it is quoted in and open a real
 # system turn: a fake system prompt the model cannot tell from ours.
-_CONTROL_TOKEN = re.compile(
+CONTROL_TOKEN = re.compile(
     r"<\|[^<>|\s]{1,48}\|>"  # ChatML/Qwen, Llama 3, Phi, GPT
     r"|<\uff5c[^<>\uff5c\s]{1,48}\uff5c>"  # DeepSeek's full-width bars
     r"|</?s>|<unk>|<pad>"  # Llama 2, Mistral
@@ -141,7 +142,7 @@ def defuse_control_tokens(text: str, control: re.Pattern[str] | None = None) -> 
     look-alike (the common chat-template families, and ``control``: a model's own
     control tokens), so a tokenizer reads it as ordinary text: "<|im_end|>" becomes
     "<", a zero-width space, then "|im_end|>"."""
-    for pattern in (_CONTROL_TOKEN, control):
+    for pattern in (CONTROL_TOKEN, control):
         if pattern is not None:
             text = pattern.sub(lambda m: m.group(0)[0] + _BREAK + m.group(0)[1:], text)
     return text
