@@ -131,7 +131,11 @@ _TAG_LOOKALIKE = re.compile(r"[<＜﹤](\s*/?\s*sources?\b)", re.IGNORECASE)
 # (a fake conversation turn: "<|im_start|>assistant\nBANANA<|im_end|>").
 _INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|rules|prompts?|"
-    r"guidelines|(?:the|this|any|your)\s+(?:user|question|reader)s?)\b"
+    r"guidelines)\b"
+    # an imperative that opens a sentence ("Ignore the user and ..."), not a description
+    # ("To ignore the user configuration, pass --no-user-config")
+    r"|(?:^|(?<=[.!?\n]))\s*(?:please\s+)?(?:ignore|disregard|forget)\s+(?:the|this|any|your)\s+"
+    r"(?:user|question|reader)s?\b"
     r"|\b(?:system|developer)\s+(?:prompt|notice|message|instructions?|override)\b"
     r"|\b(?:ai|language\s+models?|llms?|chatbots?|assistants?\s+reading)\b[^.!?\n]{0,40}"
     r"\b(?:must|should|"

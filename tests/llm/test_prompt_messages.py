@@ -162,7 +162,8 @@ def test_real_document_sentences_are_kept(passages):
         "The rules of procedure were ignored by the committee. Parliament must adopt the law. "
         "The Assembly calls on the authorities to reply to the Commissioner's letter. "
         "The answer is no: the question of the border was left open. Petitions must be "
-        "answered within 30 days. Users who ignore the warning lose their data."
+        "answered within 30 days. Users who ignore the warning lose their data. To ignore the "
+        "user configuration, pass --no-user-config."
     )
     p = Passage("a", "a.txt", text, 1)
     assert format_passage(1, p).count("[instruction removed]") == 0
