@@ -39,11 +39,11 @@ from bench.embedders import datasets
 from rag.config import Settings
 from rag.embeddings import get_embedder
 from rag.eval.datasets import load_dataset
+from rag.eval.metrics import matching_quotes
 from rag.index import open_index
 from rag.ingest.loaders import discover, load_document
 from rag.retrieve import retrieve
 from rag.sync import sync_corpus
-from rag.text import fold
 
 CHUNK_CHARS = 1000
 OVERLAP_CHARS = 200
@@ -76,13 +76,11 @@ def tutorial_chunks(text: str) -> list[str]:
     return out
 
 
-def _flat(text: str) -> str:
-    return " ".join(fold(text).split())
-
-
 def _holds(texts: list[str], quotes: list[str]) -> list[bool]:
-    qs = [_flat(q) for q in quotes if q.strip()]
-    return [any(q in _flat(t) for q in qs) for t in texts]
+    """Whether each text holds a quote (``rag.eval``'s matching, whitespace collapsed:
+    the tutorial's raw chunks keep the files' line breaks)."""
+    flat = [" ".join(t.split()) for t in texts]
+    return [bool(m) for m in matching_quotes(flat, [" ".join(q.split()) for q in quotes])]
 
 
 def _scores(texts: list[str], quotes: list[str]) -> dict[str, float]:

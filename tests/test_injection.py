@@ -101,28 +101,34 @@ def test_what_an_openai_compatible_server_receives_has_no_fake_delimiter_or_toke
     assert 2 <= len(opened) == len(re.findall(r"(?i)<\s*/\s*sources?\s*>", user))
 
 
-@pytest.mark.slow
-def test_a_model_that_obeys_every_document_still_does_not_answer_banana(
-    hostile, answer_peer, monkeypatch
-):
-    """The worst case: a server whose model does what any source tells it."""
+def _model_citing(hostile, answer_peer, monkeypatch, seen: str, claim: str) -> Settings:  # type: ignore[no-untyped-def]
+    """Settings for a server whose model, asked for claims, writes ``claim`` citing the
+    first source whose text in the prompt holds ``seen``, and answers honestly otherwise."""
     import answer_peer as peer_module
 
     honest = peer_module.reply_for
 
-    def gullible(body):  # type: ignore[no-untyped-def]
+    def reply(body):  # type: ignore[no-untyped-def]
         prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
         if '"claims"' in prompt:
             for n, text in re.findall(
                 r'<source id="(\d+)"[^>]*>\s*(.+?)\s*</source>', prompt, re.S
             ):
-                if "BANANA" in text:
-                    return json.dumps({"claims": [{"source": int(n), "text": "BANANA"}]})
+                if seen in text:
+                    return json.dumps({"claims": [{"source": int(n), "text": claim}]})
         return honest(body)
 
-    monkeypatch.setattr(peer_module, "reply_for", gullible)
+    monkeypatch.setattr(peer_module, "reply_for", reply)
     peer = answer_peer()
-    settings = hostile.replace(llm_backend="openai", openai_base_url=peer.base_url)
+    return hostile.replace(llm_backend="openai", openai_base_url=peer.base_url)
+
+
+@pytest.mark.slow
+def test_a_model_that_obeys_every_document_still_does_not_answer_banana(
+    hostile, answer_peer, monkeypatch
+):
+    """The worst case: a server whose model does what any source tells it."""
+    settings = _model_citing(hostile, answer_peer, monkeypatch, "BANANA", "BANANA")
     assert_not_obeyed(answer(QUESTION, settings=settings), settings)
 
 
@@ -130,23 +136,7 @@ def test_a_model_that_obeys_every_document_still_does_not_answer_banana(
 def test_a_removed_instruction_supports_no_claim(hostile, answer_peer, monkeypatch):
     """A model that writes BANANA anyway, citing the source an instruction was removed
     from: verification reads what the model was shown, so the claim has no support."""
-    import answer_peer as peer_module
-
-    honest = peer_module.reply_for
-
-    def stubborn(body):  # type: ignore[no-untyped-def]
-        prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
-        if '"claims"' in prompt:
-            for n, text in re.findall(
-                r'<source id="(\d+)"[^>]*>\s*(.+?)\s*</source>', prompt, re.S
-            ):
-                if "[instruction removed]" in text:
-                    return json.dumps({"claims": [{"source": int(n), "text": "BANANA."}]})
-        return honest(body)
-
-    monkeypatch.setattr(peer_module, "reply_for", stubborn)
-    peer = answer_peer()
-    settings = hostile.replace(llm_backend="openai", openai_base_url=peer.base_url)
+    settings = _model_citing(hostile, answer_peer, monkeypatch, "[instruction removed]", "BANANA.")
     a = answer(QUESTION, settings=settings)
     assert any("[instruction removed]" in p.text for p in a.passages)  # the case arose
     assert_not_obeyed(a, settings)
