@@ -154,6 +154,13 @@ class Settings:
     # Chat answers the UI runs at once (more wait in Gradio's queue, which says so); with
     # the local model they take turns at it (rag.llm.queue), the waiting ones saying so.
     ui_concurrency: int = 4
+    # Server mode (chroma_url set): where this machine caches each collection's BM25
+    # terms (rag.index.terms); unset: $XDG_CACHE_HOME/rag/lexical or ~/.cache/rag/lexical.
+    # A local index keeps them in its data folder instead.
+    lexical_cache_dir: Path | None = field(default=None, metadata={"type": Path})
+    # Files are ingested in batches of about this many chunks: one embedding call, one
+    # Chroma upsert, one manifest write per batch (rag.sync; 1 = file by file).
+    ingest_batch_chunks: int = 256
 
 
 def _parse(name: str, raw: str, default: Any) -> Any:

@@ -1,28 +1,30 @@
 """BM25 over the indexed chunks (bm25s), for the exact words dense embeddings miss:
-names, numbers, rare terms ("Pompidou Group", "twenty-fifth", "CETS No. 210").
+names, numbers, rare terms ("Harbour Authority", "twenty-fifth", "Regulation No. 417").
 
 Each chunk is tokenized with the stemmer of its own language (chunks are tagged en/fr/it);
 the query, whose language is unknown, is stemmed with all three and the stems pooled.
-The BM25 index is built from the chunks stored in Chroma and cached per process, keyed
-by the manifest, so a sync that changes any file rebuilds it on the next query.
+A chunk is tokenized once, when it is written (``chunk_terms``; the terms are kept by
+``rag.index.terms``), and the BM25 scoring structure is built from the stored terms,
+saved next to them and loaded by every process that reads the index
+(``rag.index.bm25``): a sync that changes nothing rebuilds nothing.
 
     bm25 = lexical_index(index)
-    bm25.search("Pompidou Group", k=10)   # -> [(chunk_id, score), ...], best first
-    bm25.sentences.search("Pompidou Group", k=10)   # chunks ranked by their best sentence
+    bm25.search("Harbour Authority", k=10)   # -> [(chunk_id, score), ...], best first
+    bm25.sentences.search("Harbour Authority", k=10)   # chunks ranked by their best sentence
 
 A whole chunk's BM25 dilutes one sentence's match among ~150 tokens of other text
-("member of the UN Human Rights Council from 2022 to 2024" sat in a chunk ranked 12th
-for "During which years was Kazakhstan a member of the UN Human Rights Council?"); the
-sentence ranking finds it, and retrieval fuses both.
+("member of the regional water board from 2019 to 2021" sat in a chunk ranked 12th for
+"During which years was Veloria a member of the regional water board?"); the sentence
+ranking finds it, and retrieval fuses both.
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
+import json
 import logging
 import re
-import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.text import stem, stopwords, words
@@ -30,17 +32,50 @@ from rag.text import stem, stopwords, words
 if TYPE_CHECKING:
     from rag.index import ChunkIndex
 
-__all__ = ["LexicalIndex", "lexical_index", "query_terms", "repair_names", "terms"]
+__all__ = [
+    "LexicalIndex",
+    "chunk_terms",
+    "lexical_index",
+    "query_terms",
+    "repair_names",
+    "terms",
+]
 
 log = logging.getLogger(__name__)
 
 _LANGS = ("en", "fr", "it")
+#: Sentences shorter than this many words get no entry of their own in the sentence index.
+_MIN_SENTENCE_WORDS = 4
+#: pysbd (sentence splitting, here and in rag.chunking) compiles ~1,800 distinct regular
+#: expressions over en/fr/it text; Python's ``re`` keeps 512, so it recompiled them on
+#: every chunk. With room for them ``chunk_terms`` ran 2x faster (0.67 s -> 0.35 s for 150
+#: paragraphs, measured on the bench.scale corpus).
+_RE_CACHE = 4096
+if getattr(re, "_MAXCACHE", _RE_CACHE) < _RE_CACHE:
+    setattr(re, "_MAXCACHE", _RE_CACHE)  # noqa: B010 (a private constant of the stdlib)
 
 
 def terms(text: str, lang: str) -> list[str]:
     """Stemmed tokens of a chunk, stop words removed, numbers kept."""
     stops = stopwords(lang)
     return [w if w.isdigit() else stem(w, lang) for w in words(text) if w not in stops]
+
+
+def chunk_terms(text: str, lang: str) -> tuple[str, str]:
+    """What the term store keeps of a chunk: its terms joined by spaces, and its
+    sentences' terms, one sentence a line.
+
+    >>> chunk_terms("The bridges were closed. Two ferries now run every hour.", "en")[1]
+    'bridg were close\\ntwo ferri now run everi hour'
+    """
+    from rag.chunking import clauses
+
+    sentences = [
+        " ".join(terms(s, lang))
+        for s in clauses(text, lang)
+        if len(s.split()) >= _MIN_SENTENCE_WORDS
+    ]
+    return " ".join(terms(text, lang)), "\n".join(sentences)
 
 
 def query_terms(text: str) -> list[str]:
@@ -59,7 +94,7 @@ class LexicalIndex:
 
     sentences: LexicalIndex | None = None
 
-    def __init__(self, ids: list[str], corpus: list[list[str]]) -> None:
+    def __init__(self, ids: list[str], corpus: list[list[str]] | None, bm25: Any = None) -> None:
         import bm25s
 
         # bm25s sets its logger to DEBUG on import; give the level back to the application.
@@ -67,8 +102,8 @@ class LexicalIndex:
         self.ids = ids
         # Several documents per id (a sentence index): fetch more, keep each id once.
         self._overfetch = 4 if len(set(ids)) < len(ids) else 1
-        self._bm25 = bm25s.BM25()
-        if ids:
+        self._bm25 = bm25 if bm25 is not None else bm25s.BM25()
+        if ids and bm25 is None:
             self._bm25.index(corpus, show_progress=False)
 
     def knows(self, word: str) -> bool:
@@ -79,7 +114,7 @@ class LexicalIndex:
 
     def spelling(self, name: str) -> str | None:
         """The corpus term closest to ``name`` other than ``name`` itself, if one is as
-        close as a spelling variant ("Kazakistan" -> "kazakhstan"), else None."""
+        close as a spelling variant ("Valdorria" -> "valdoria"), else None."""
         vocab = [t for t in (self._bm25.vocab_dict if self.ids else {}) if t != name.lower()]
         close = difflib.get_close_matches(name.lower(), vocab, n=1, cutoff=0.85)
         return close[0] if close else None
@@ -90,52 +125,83 @@ class LexicalIndex:
         q = query_terms(query)
         if not self.ids or not q:
             return []
+        docs, scores = self._top(q, min(len(self.ids), k * self._overfetch))
         out: dict[str, float] = {}
-        n = min(len(self.ids), k * self._overfetch)
-        docs, scores = self._bm25.retrieve([q], k=n, show_progress=False)
-        for d, score in zip(docs[0], scores[0], strict=True):
-            if score > 0 and len(out) < k:
-                out.setdefault(self.ids[int(d)], float(score))
+        for d, score in zip(docs, scores, strict=True):
+            if len(out) == k:
+                break
+            out.setdefault(self.ids[int(d)], float(score))
         return list(out.items())
 
+    def _top(self, q: list[str], n: int) -> tuple[Any, Any]:
+        """The ``n`` best documents with a score above zero (indices, scores), best first,
+        ties by document order. bm25s's own retrieve sums posting lists with
+        ``np.add.at`` into an array of every document: 150 ms a query over 600k sentences;
+        only the documents holding a query term can score, so only those are summed."""
+        import numpy as np
 
-_cache: dict[str, tuple[str, LexicalIndex]] = {}
-_lock = threading.Lock()
+        vocab = self._bm25.vocab_dict
+        tids = [vocab[t] for t in q if t in vocab]
+        if not tids:
+            return [], []
+        matrix = self._bm25.scores
+        indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
+        docs = np.concatenate([indices[indptr[t] : indptr[t + 1]] for t in tids])
+        weights = np.concatenate([data[indptr[t] : indptr[t + 1]] for t in tids])
+        if docs.size == 0:
+            return [], []
+        found, inverse = np.unique(docs, return_inverse=True)
+        sums = np.bincount(inverse, weights=weights)
+        keep = sums > 0
+        found, sums = found[keep], sums[keep]
+        order = np.lexsort((found, -sums))[:n]
+        return found[order], sums[order]
+
+    # -- persistence ------------------------------------------------------------------
+    def save(self, folder: Path, *, with_ids: bool = True) -> None:
+        """Write the scoring structure (bm25s's arrays and vocabulary) and, unless the
+        caller keeps them another way, the ids."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.ids:
+            self._bm25.save(str(folder / "bm25"), show_progress=False)
+        if with_ids:
+            (folder / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, ids: list[str] | None = None) -> LexicalIndex:
+        """What ``save`` wrote, arrays memory-mapped (``ids``: when saved without them)."""
+        import bm25s
+
+        if ids is None:
+            ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+        bm25 = None
+        if ids:
+            bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
+        return cls(ids, None, bm25)
 
 
-def _signature(index: ChunkIndex) -> str:
-    files: Any = index.files()
-    h = hashlib.sha1(usedforsecurity=False)
-    for source in sorted(files):
-        h.update(f"{source}\0{files[source].sha256}\n".encode())
-    return h.hexdigest()
+def build(rows: list[tuple[str, str, str]]) -> LexicalIndex:
+    """The chunk and sentence indexes from stored terms: (id, terms, sentences) rows."""
+    built = LexicalIndex([r[0] for r in rows], [r[1].split() for r in rows])
+    sentence_ids: list[str] = []
+    corpus: list[list[str]] = []
+    for cid, _, sentences in rows:
+        for line in sentences.split("\n") if sentences else ():
+            sentence_ids.append(cid)
+            corpus.append(line.split())
+    built.sentences = LexicalIndex(sentence_ids, corpus)
+    return built
 
 
 def lexical_index(index: ChunkIndex) -> LexicalIndex:
-    """The BM25 index for this Chroma index, rebuilt when the manifest changed."""
-    sig = _signature(index)
-    with _lock:
-        cached = _cache.get(index.location)
-        if cached and cached[0] == sig:
-            return cached[1]
-        from rag.chunking import clauses
+    """The BM25 index of this Chroma index, as of its last write (see ``rag.index.bm25``).
 
-        passages = index.all_passages()
-        built = LexicalIndex(
-            [p.chunk_id for p in passages], [terms(p.text, p.lang) for p in passages]
-        )
-        split = [
-            (p.chunk_id, s, p.lang)
-            for p in passages
-            for s in clauses(p.text, p.lang)
-            if len(s.split()) >= 4
-        ]
-        built.sentences = LexicalIndex(
-            [cid for cid, _, _ in split], [terms(s, lang) for _, s, lang in split]
-        )
-        _cache[index.location] = (sig, built)
-        log.info("built BM25 over %d chunks, %d sentences", len(passages), len(split))
-        return built
+    Raises:
+        IndexStoreError: the index or its term store cannot be read.
+    """
+    from rag.index.bm25 import current
+
+    return current(index)
 
 
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]{3,}")
@@ -148,11 +214,12 @@ def repair_names(original: str, translated: str, vocab: LexicalIndex) -> str:
     and the question does not contain, but which looks like a name of the question, is
     replaced by that name's corpus spelling (or the name as written).
 
-    Measured: the 1.5B model translated "...in Kazakistan?" as "...in Pakistan?", and
-    retrieval then missed every passage. ``vocab`` is the corpus's BM25 index.
+    Measured: the 1.5B model translated a country's Italian name into another country's
+    English one, and retrieval then missed every passage. ``vocab`` is the corpus's BM25
+    index; here its corpus writes "Valdoria":
 
-        repair_names("Chi governa il Kazakistan?", "Who governs Pakistan?", vocab)
-        -> "Who governs Kazakhstan?"
+        repair_names("Chi governa la Valdorria?", "Who governs Valdivia?", vocab)
+        -> "Who governs Valdoria?"
     """
     names = [m.group(0) for m in _NAME.finditer(original)]
     if not names:

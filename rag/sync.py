@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from rag.chunking import chunk_document
 from rag.errors import IndexBusyError, IngestError
 from rag.index import FileRecord, drop_index, open_index, writer
+from rag.index.bm25 import refresh as refresh_lexical
 from rag.ingest import discover, load_document
 from rag.ingest.guard import refusal, safe_name
 
@@ -118,13 +119,18 @@ def _sync(
     stored = index.ids()
     report = SyncReport(corpus=str(root))
 
-    todo: list[tuple[str, str, list[Chunk], bool]] = []  # (source, sha, chunks, is_new)
+    # Files are written in batches of about ``ingest_batch_chunks`` chunks: one embedding
+    # call (sorted by length inside), one Chroma upsert, one manifest write per batch. A
+    # Chroma call costs ~50 ms whatever its size (measured: 600 chunks in one call 0.32 s,
+    # in 40 calls 2.2 s), which per file was most of the ingest's time beside the model.
+    batch: list[tuple[str, str, list[Chunk], bool]] = []  # (source, sha, chunks, is_new)
+    pending = 0
     gone: set[str] = set()  # refused files whose indexed version must go too
     iterator = files
     if progress:
         from tqdm import tqdm
 
-        iterator = tqdm(files, desc="Reading", unit="file", leave=False)
+        iterator = tqdm(files, desc="Indexing", unit="file", leave=False)
     for path in iterator:
         source = path.relative_to(root).as_posix()
         refused = refusal(path, root, settings.max_file_bytes)
@@ -165,51 +171,76 @@ def _sync(
             max_tokens=settings.chunk_tokens,
             overlap_sentences=settings.chunk_overlap_sentences,
         )
-        todo.append((source, sha, chunks, old is None))
-
-    all_chunks = [c for _, _, chunks, _ in todo for c in chunks]
-    if all_chunks:
-        vectors = index.embedder.embed([c.text for c in all_chunks], progress=progress)
-        offset = 0
-        for source, sha, chunks, is_new in todo:
-            vecs = vectors[offset : offset + len(chunks)]
-            offset += len(chunks)
-            index.upsert(chunks, vecs, sha256=sha)
-            old = manifest.get(source)
-            new_ids = {c.id for c in chunks}
-            if old:
-                index.delete(i for i in old.chunk_ids if i not in new_ids)
-            index.put_file(
-                FileRecord(
-                    source=source,
-                    sha256=sha,
-                    chunk_ids=tuple(c.id for c in chunks),
-                    title=chunks[0].title if chunks else "",
-                    langs=tuple(dict.fromkeys(c.lang for c in chunks)),
-                    chunking=CHUNKING_VERSION,
-                )
-            )
-            (report.added if is_new else report.changed).append(source)
-            report.chunks_written += len(chunks)
+        batch.append((source, sha, chunks, old is None))
+        pending += len(chunks)
+        if pending >= settings.ingest_batch_chunks:
+            _write(index, batch, manifest, report)
+            batch, pending = [], 0
+    _write(index, batch, manifest, report)
 
     present = {p.relative_to(root).as_posix() for p in files} - gone
     for source in sorted(set(manifest) - present):
         index.remove_file(source)
         report.removed.append(source)
 
-    _drop_orphans(index)
-    report.chunks_total = index.count()
+    ids = _drop_orphans(index)
+    # BM25: repair what a crash left, then build the scoring structure once if the terms
+    # changed (nothing at all for an unchanged corpus).
+    refresh_lexical(index, ids)
+    report.chunks_total = len(ids)
     return report
 
 
-def _drop_orphans(index: ChunkIndex) -> None:
+def _write(
+    index: ChunkIndex,
+    batch: list[tuple[str, str, list[Chunk], bool]],
+    manifest: dict[str, FileRecord],
+    report: SyncReport,
+) -> None:
+    """Embed and store a batch of files: their chunks, then their stale chunks deleted,
+    then their manifest entries (so a crash at any point is redone by the next sync)."""
+    chunks = [c for _, _, cs, _ in batch for c in cs]
+    if not batch:
+        return
+    if chunks:
+        vectors = index.embedder.embed([c.text for c in chunks], progress=False)
+        index.upsert(chunks, vectors, sha256={source: sha for source, sha, _, _ in batch})
+    stale = []
+    for source, _, cs, _ in batch:
+        old = manifest.get(source)
+        if old:
+            new_ids = {c.id for c in cs}
+            stale += [i for i in old.chunk_ids if i not in new_ids]
+    index.delete(stale)
+    index.put_file(
+        *(
+            FileRecord(
+                source=source,
+                sha256=sha,
+                chunk_ids=tuple(c.id for c in cs),
+                title=cs[0].title if cs else "",
+                langs=tuple(dict.fromkeys(c.lang for c in cs)),
+                chunking=CHUNKING_VERSION,
+            )
+            for source, sha, cs, _ in batch
+        )
+    )
+    for source, _, cs, is_new in batch:
+        (report.added if is_new else report.changed).append(source)
+        report.chunks_written += len(cs)
+
+
+def _drop_orphans(index: ChunkIndex) -> set[str]:
     """Delete chunks no manifest entry names: what a sync killed between writing a
-    file's chunks and its manifest entry leaves behind when that file is gone since."""
+    file's chunks and its manifest entry leaves behind when that file is gone since.
+    Returns the ids left."""
     named = {cid for record in index.files().values() for cid in record.chunk_ids}
-    orphans = sorted(index.ids() - named)
+    ids = index.ids()
+    orphans = sorted(ids - named)
     if orphans:
         log.info("removing %d chunks no indexed file names (an interrupted sync)", len(orphans))
         index.delete(orphans)
+    return ids - set(orphans)
 
 
 def ensure_index(settings: Settings) -> None:

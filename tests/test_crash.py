@@ -28,6 +28,7 @@ import pytest
 from rag.answer import answer
 from rag.config import Settings
 from rag.index import open_index
+from rag.lexical import lexical_index
 from rag.sync import sync_corpus
 
 CHILD = r"""
@@ -99,12 +100,18 @@ def _settings(base: Path) -> Settings:
     )
 
 
-def _env(settings: Settings) -> dict[str, str]:
+# The kill points below count calls file by file (the 2nd file's chunks, the 3rd manifest
+# entry): the children ingest one file per batch; one case keeps the default batches.
+BATCH = {"RAG_INGEST_BATCH_CHUNKS": "1"}
+
+
+def _env(settings: Settings, batch: dict[str, str] = BATCH) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(
         RAG_DATA_DIR=str(settings.data_dir),
         RAG_CORPUS_DIR=str(settings.corpus_dir),
         RAG_EMBEDDING_MODEL=MODEL,
+        **batch,
     )
     return env
 
@@ -126,10 +133,12 @@ def _clean_index(corpus: Path, tmp_path: Path) -> Settings:
     return _clean[key]
 
 
-def _run_killed(settings: Settings, target: str, when: str, nth: int) -> None:
+def _run_killed(
+    settings: Settings, target: str, when: str, nth: int, batch: dict[str, str] = BATCH
+) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, target, when, str(nth)],
-        env=_env(settings),
+        env=_env(settings, batch),
         capture_output=True,
         text=True,
         timeout=600,
@@ -154,6 +163,13 @@ def _assert_same_as_clean(settings: Settings, tmp_path: Path) -> None:
     for q in QUESTIONS:
         got, want = answer(q, settings=settings), answer(q, settings=clean)
         assert (got.text, got.citations) == (want.text, want.citations)
+    # BM25 agrees with the collection: its stored terms name exactly the stored chunks,
+    # and it ranks like the clean index's.
+    assert index.terms().ids() == set(ids)
+    bm25, clean_bm25 = lexical_index(index), lexical_index(reference)
+    for q in [*QUESTIONS, "grain timber", "trains a day 1921"]:
+        assert bm25.search(q, 10) == clean_bm25.search(q, 10)
+        assert bm25.sentences.search(q, 10) == clean_bm25.sentences.search(q, 10)
 
 
 @pytest.mark.slow
@@ -172,6 +188,18 @@ def test_first_ingest_killed_then_ingested_again_equals_a_clean_ingest(tmp_path,
     _run_killed(settings, target, when, nth)
     report = sync_corpus(settings)
     assert report.skipped == []
+    _assert_same_as_clean(settings, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["during", "after"])
+def test_ingest_in_default_batches_killed_in_its_first_write(tmp_path, when):
+    """Default batches: every file's chunks in one upsert, killed inside it (in Chroma's
+    write or in the BM25 terms' after it) or just after it (no manifest entry yet)."""
+    settings = _settings(tmp_path)
+    _corpus(settings.corpus_dir)
+    _run_killed(settings, "upsert", when, 1, batch={})
+    sync_corpus(settings)
     _assert_same_as_clean(settings, tmp_path)
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.embeddings import Embedder, get_embedder
@@ -24,6 +26,7 @@ from rag.errors import (
 from rag.index.connection import Connection, busy_writer, connection, ef_class
 from rag.index.connection import where as location_of
 from rag.index.records import FileRecord, chunk_meta, file_record, manifest_meta, passage
+from rag.index.terms import TermStore, term_store
 from rag.types import Chunk, Passage
 
 if TYPE_CHECKING:
@@ -48,10 +51,18 @@ class ChunkIndex:
         self._checked: Any = None
         self.embedder = embedder
         self.location = conn.location
+        self.remote = bool(settings.chroma_url)
 
     # -- chunks ---------------------------------------------------------------------
-    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray, sha256: str = "") -> None:
-        """Insert or replace chunks with their embeddings (batched for Chroma's limits)."""
+    def upsert(
+        self, chunks: Sequence[Chunk], vectors: np.ndarray, sha256: str | Mapping[str, str] = ""
+    ) -> None:
+        """Insert or replace chunks with their embeddings (batched for Chroma's limits).
+        ``sha256``: their file's content hash, or a hash per source."""
+
+        def sha(c: Chunk) -> str:
+            return sha256.get(c.source, "") if isinstance(sha256, Mapping) else sha256
+
         step = 1000
         with self._conn.writing():
             for i in range(0, len(chunks), step):
@@ -62,8 +73,13 @@ class ChunkIndex:
                     ids=[c.id for c in part],
                     documents=[c.text for c in part],
                     embeddings=vectors[i : i + step],
-                    metadatas=[chunk_meta(c, sha256) for c in part],
+                    metadatas=[chunk_meta(c, sha(c)) for c in part],
                 )
+            # After Chroma: a crash in between leaves chunks without terms, which the
+            # next sync writes again (rag.index.bm25).
+            from rag.lexical import chunk_terms
+
+            self.terms().put((c.id, *chunk_terms(c.text, c.lang)) for c in chunks)
             self._conn.wrote()
 
     def delete(self, ids: Iterable[str]) -> None:
@@ -74,6 +90,7 @@ class ChunkIndex:
         with self._conn.writing():
             for i in range(0, len(ids), 1000):
                 self._call("chunks", "delete", ids=ids[i : i + 1000])
+            self.terms().delete(ids)
             self._conn.wrote()
 
     def query(
@@ -167,17 +184,21 @@ class ChunkIndex:
             for sid, meta in zip(res["ids"], res["metadatas"], strict=True)
         }
 
-    def put_file(self, record: FileRecord) -> None:
-        """Record a file as ingested (call after its chunks are stored)."""
+    def put_file(self, *records: FileRecord) -> None:
+        """Record files as ingested, in one write (call after their chunks are stored)."""
+        if not records:
+            return
         # The manifest needs no similarity search; a constant vector keeps Chroma happy.
         with self._conn.writing():
-            self._call(
-                "files",
-                "upsert",
-                ids=[record.source],
-                embeddings=[[1.0]],
-                metadatas=[manifest_meta(record)],
-            )
+            for i in range(0, len(records), 1000):
+                part = records[i : i + 1000]
+                self._call(
+                    "files",
+                    "upsert",
+                    ids=[r.source for r in part],
+                    embeddings=[[1.0]] * len(part),
+                    metadatas=[manifest_meta(r) for r in part],
+                )
             self._conn.wrote()
 
     def remove_file(self, source: str) -> None:
@@ -192,6 +213,28 @@ class ChunkIndex:
     def writing(self) -> contextlib.AbstractContextManager[None]:
         """Hold this index's writer lock while the block runs (see ``writer``)."""
         return self._conn.writing()
+
+    def writer_busy(self) -> bool:
+        """Whether another process is writing this local index right now."""
+        return self._conn.shared is not None and self._conn.shared.writer_active()
+
+    # -- BM25 terms (rag.index.terms, rag.index.bm25) -----------------------------------
+    def terms(self) -> TermStore:
+        """The term store of the current collection (a dropped and recreated collection
+        has a new id, hence a new store)."""
+        return term_store(_terms_path(self._settings, self._collection("chunks").id))
+
+    def metadata(self) -> dict[str, Any]:
+        """The chunk collection's metadata, read fresh (from the server in server mode)."""
+        ef_class()
+        res = self._conn.client().get_collection(self._names["chunks"], embedding_function=None)
+        return dict(res.metadata or {})
+
+    def set_metadata(self, key: str, value: str) -> None:
+        """Set one key of the chunk collection's metadata, keeping the others."""
+        ef_class()
+        col = self._conn.client().get_collection(self._names["chunks"], embedding_function=None)
+        col.modify(metadata={**(col.metadata or {}), key: value})
 
     # -- calls ----------------------------------------------------------------------
     def _collection(self, which: str) -> Any:
@@ -339,14 +382,33 @@ def _create(conn: Connection, settings: Settings, embedder: Embedder) -> None:
     conn.wrote()
 
 
+def _terms_path(settings: Settings, collection_id: Any) -> Path:
+    """Where the BM25 terms of a collection live: the data folder of a local index; a
+    per-machine cache for a server (``RAG_LEXICAL_CACHE_DIR``)."""
+    if settings.chroma_url:
+        cache = settings.lexical_cache_dir or Path(
+            os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "rag", "lexical"
+        )
+        folder = Path(cache).expanduser()
+    else:
+        folder = Path(settings.data_dir) / "lexical"
+    return folder / f"{collection_id}.sqlite3"
+
+
 def drop_index(settings: Settings) -> None:
-    """Delete both collections of this index (``rag ingest --rebuild``)."""
+    """Delete both collections of this index (``rag ingest --rebuild``), and its BM25 terms."""
+    from rag.index.bm25 import drop
+
     conn = connection(settings)
     location = location_of(settings)
     with conn.writing():
         client = conn.client()
         for key in [k for k in _indexes if k[:2] == (location, settings.collection)]:
             del _indexes[key]
+        with contextlib.suppress(Exception):  # no collection: no terms either
+            ef_class()
+            col = client.get_collection(settings.collection, embedding_function=None)
+            drop(_terms_path(settings, col.id))
         for name in (settings.collection, f"{settings.collection}_files"):
             try:
                 client.delete_collection(name)

@@ -1,0 +1,227 @@
+"""The persisted, incrementally updated BM25 index (rag.index.terms, rag.index.bm25).
+
+Real parts: Chroma in a temp folder, the packaged embedding model, real subprocesses and,
+for server mode, a real ``chroma run``. The reference for every incremental state is a
+from-scratch index of the same files in another folder: same search results, same scores.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.index import drop_index, open_index
+from rag.index.chunks import ChunkIndex
+from rag.index.connection import connection
+from rag.lexical import LexicalIndex, lexical_index
+from rag.sync import sync_corpus
+
+FILES = {
+    "harbour.txt": "The harbour authority bought twelve cranes in 1961. Container traffic "
+    "doubled between 2010 and 2020, and the quay was extended by 300 metres.",
+    "bridge.md": "# Bridge\n\nThe Alpha bridge over the river was finished in 2019 after "
+    "four years of work. It carries 40 trains a day.",
+    "rapport.txt": "Le conseil régional a approuvé le budget du port en 2021. Les grues du "
+    "port ont été remplacées par des modèles électriques.",
+    "relazione.txt": "Il consiglio comunale ha approvato il bilancio del porto nel 2022. "
+    "Le gru del porto sono state sostituite da modelli elettrici.",
+}
+QUERIES = [
+    "When were the cranes bought?",
+    "bridge trains a day",
+    "budget du port",
+    "bilancio del porto",
+    "quokka island ferry",
+    "electric cranes 2022",
+]
+
+
+def _results(index: LexicalIndex) -> list[object]:
+    assert index.sentences is not None
+    return [(index.search(q, 10), index.sentences.search(q, 10)) for q in QUERIES]
+
+
+def _scratch(tmp_path: Path, corpus: Path) -> LexicalIndex:
+    """BM25 of a clean index of a copy of ``corpus``, built in a fresh folder."""
+    folder = tmp_path / f"scratch-{len(list(tmp_path.glob('scratch-*')))}"
+    shutil.copytree(corpus, folder / "corpus")
+    settings = Settings(data_dir=folder / "data", corpus_dir=folder / "corpus")
+    sync_corpus(settings)
+    return lexical_index(open_index(settings))
+
+
+def _saved_versions(settings: Settings) -> list[str]:
+    return sorted(p.name for p in (Path(settings.data_dir) / "lexical").glob("*.v*"))
+
+
+def test_incremental_updates_equal_a_build_from_scratch(make_settings, tmp_path):
+    settings = make_settings(FILES)
+    sync_corpus(settings)
+    index = open_index(settings)
+    assert _results(lexical_index(index)) == _results(_scratch(tmp_path, settings.corpus_dir))
+
+    corpus = settings.corpus_dir
+    (corpus / "island.txt").write_text(
+        "A quokka lives on the island; the ferry runs twice a day.", encoding="utf-8"
+    )
+    (corpus / "bridge.md").unlink()
+    (corpus / "harbour.txt").write_text(
+        FILES["harbour.txt"].replace("twelve cranes", "fourteen electric cranes"),
+        encoding="utf-8",
+    )
+    before = _rowids(index.terms().path)
+    report = sync_corpus(settings)
+    assert (report.added, report.removed, report.changed) == (
+        ["island.txt"],
+        ["bridge.md"],
+        ["harbour.txt"],
+    )
+    incremental = lexical_index(index)
+    assert index.terms().ids() == index.ids()
+    assert _results(incremental) == _results(_scratch(tmp_path, corpus))
+    assert incremental.search("quokka", 3)[0][0].startswith("island")
+    # The unchanged files' rows were not written again (a rewritten row gets a new rowid).
+    after = _rowids(index.terms().path)
+    kept = {cid: rowid for cid, rowid in before.items() if cid.startswith(("rapport", "relazione"))}
+    assert kept and all(after[cid] == rowid for cid, rowid in kept.items())
+    assert not any(cid.startswith("bridge") for cid in after)
+
+
+def _rowids(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as db:
+        return dict(db.execute("SELECT id, rowid FROM chunks"))
+
+
+def test_an_unchanged_sync_tokenizes_and_builds_nothing(make_settings):
+    settings = make_settings(FILES)
+    sync_corpus(settings)
+    index = open_index(settings)
+    version, saved = index.terms().version(), _saved_versions(settings)
+    assert saved == [f"{index.terms().path.stem}.v{version}"]
+    built = lexical_index(index)
+    assert sync_corpus(settings).chunks_written == 0
+    assert index.terms().version() == version and _saved_versions(settings) == saved
+    assert lexical_index(index) is built  # the same object: nothing rebuilt or reloaded
+
+
+def test_an_index_without_stored_terms_gets_them_on_first_search(make_settings):
+    """An index built before terms were stored (or whose term folder was deleted)."""
+    settings = make_settings(FILES)
+    sync_corpus(settings)
+    shutil.rmtree(Path(settings.data_dir) / "lexical")
+    code = (
+        "from rag.config import Settings\n"
+        "from rag.index import open_index\n"
+        "from rag.lexical import lexical_index\n"
+        "hits = lexical_index(open_index(Settings.from_env())).search('cranes 1961', 3)\n"
+        "print(hits[0][0])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(settings), capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().startswith("harbour")
+    assert open_index(settings).terms().ids() == open_index(settings).ids()
+
+
+def test_a_rebuild_starts_a_new_term_store(make_settings):
+    settings = make_settings(FILES)
+    sync_corpus(settings)
+    old = open_index(settings).terms().path
+    drop_index(settings)
+    assert not old.exists()
+    sync_corpus(settings)
+    index = open_index(settings)
+    assert index.terms().path != old and index.terms().ids() == index.ids()
+
+
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(RAG_DATA_DIR=str(settings.data_dir), RAG_CORPUS_DIR=str(settings.corpus_dir))
+    env.update(extra)
+    return env
+
+
+@pytest.mark.slow
+def test_another_process_sees_the_update(make_settings):
+    """This process has searched (its BM25 is loaded) when another process ingests a
+    file; its next search finds the new file, from the structure the writer saved."""
+    settings = make_settings(FILES)
+    sync_corpus(settings)
+    index = open_index(settings)
+    assert lexical_index(index).search("zeppelin hangar", 3) == []
+    (settings.corpus_dir / "hangar.txt").write_text(
+        "The zeppelin hangar was demolished in 1998.", encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ingest", "-q"],
+        env=_env(settings),
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    hits = lexical_index(index).search("zeppelin hangar", 3)
+    assert hits and hits[0][0].startswith("hangar")
+    assert _results(lexical_index(index)) == _results(
+        _scratch(settings.corpus_dir.parent, settings.corpus_dir)
+    )
+
+
+# -- server mode ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory, free_port, wait_http) -> Iterator[str]:
+    port = free_port()
+    chroma = Path(sys.executable).parent / "chroma"
+    path = tmp_path_factory.mktemp("chroma")
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_http(f"{url}/api/v2/heartbeat", proc, 60):
+            raise RuntimeError("chroma run did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.server
+def test_server_mode_clients_keep_their_own_caches_in_step(chroma_url, make_settings, tmp_path):
+    """Two clients of one server, each with its own BM25 cache folder: what one ingests,
+    the other's next search finds (its cache follows the server's generation)."""
+    writer = make_settings(
+        FILES, chroma_url=chroma_url, collection="lexcache", lexical_cache_dir=tmp_path / "a"
+    )
+    reader = writer.replace(lexical_cache_dir=tmp_path / "b")
+    sync_corpus(writer)
+    # open_index keeps one index per location in a process: the reader's is made apart.
+    reader_index = ChunkIndex(connection(reader), reader, open_index(writer).embedder)
+    assert lexical_index(reader_index).search("quokka", 3) == []
+    assert not (tmp_path / "data").exists()  # nothing in a data folder in server mode
+
+    (writer.corpus_dir / "island.txt").write_text(
+        "A quokka lives on the island; the ferry runs twice a day.", encoding="utf-8"
+    )
+    (writer.corpus_dir / "bridge.md").unlink()
+    sync_corpus(writer)
+    # The reader shares the writer's process here, but not its cache folder: its store
+    # is brought up to date from the server.
+    reader_store = reader_index.terms()
+    assert reader_store.path.parent == tmp_path / "b"
+    hits = lexical_index(reader_index).search("quokka", 3)
+    assert hits and hits[0][0].startswith("island")
+    assert reader_store.ids() == reader_index.ids()
+    assert _results(lexical_index(reader_index)) == _results(_scratch(tmp_path, writer.corpus_dir))
