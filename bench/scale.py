@@ -47,19 +47,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.scale_measure import (
+    du,
+    pct,
+    peak_rss,
+    raw_rate,
+    sample_texts,
+    start_server,
+    timing_embed,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 SEEDS = ROOT / "seeds"
 _POOL = 40
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
-def _du(*paths: Path) -> int:
-    return sum(f.stat().st_size for p in paths if p.exists() for f in p.rglob("*") if f.is_file())
 
 
 def _corpus(work: Path, size: int, settings: Any) -> Path:
@@ -82,120 +83,24 @@ def _corpus(work: Path, size: int, settings: Any) -> Path:
     return folder
 
 
-def _sample_texts(corpus: Path, sample: int, settings: Any) -> list[str]:
-    """Chunk texts of a seeded sample of the corpus files, as the ingest will cut them."""
-    from rag.chunking import chunk_document
-    from rag.ingest import load_document
-
-    files = sorted(corpus.glob("*.txt"))
-    random.Random(16).shuffle(files)
-    texts: list[str] = []
-    for path in files:
-        if len(texts) >= sample:
-            break
-        doc = load_document(path, corpus)
-        texts += [c.text for c in chunk_document(doc, max_tokens=settings.chunk_tokens)]
-    return texts[:sample]
-
-
-def _raw_rate(embedder: Any, texts: list[str], batch: int = 0) -> tuple[float, int]:
-    """(texts/s, batch size): the embedder alone on chunk texts. A sentence-transformers
-    model runs at ``batch``, or the best of a few batch sizes tried first; another
-    embedder (USE, the bench's hashing one) through its own ``embed``."""
-    from rag.embeddings import Embedder
-
-    if type(embedder) is not Embedder:
-        t = time.perf_counter()
-        embedder.embed(texts, progress=False)
-        return len(texts) / (time.perf_counter() - t), embedder.batch_size
-    model = embedder._load()
-    if not batch:
-        probe = texts[:256]
-        rates = {}
-        for bs in (16, 32, 64, 128):
-            t = time.perf_counter()
-            model.encode(probe, batch_size=bs, normalize_embeddings=True, show_progress_bar=False)
-            rates[bs] = len(probe) / (time.perf_counter() - t)
-        batch = max(rates, key=lambda b: rates[b])
-    t = time.perf_counter()
-    model.encode(texts, batch_size=batch, normalize_embeddings=True, show_progress_bar=False)
-    return len(texts) / (time.perf_counter() - t), batch
-
-
-def _timing_embed(embedder: Any) -> list[float]:
-    """Make this embedder add the seconds its ``embed`` takes to the returned list."""
-    spent = [0.0]
-    real = embedder.embed
-
-    def embed(texts: list[str], **kwargs: Any) -> Any:
-        t = time.perf_counter()
-        try:
-            return real(texts, **kwargs)
-        finally:
-            spent[0] += time.perf_counter() - t
-
-    embedder.embed = embed
-    return spent
-
-
 def _timed(fn: Any) -> float:
     t = time.perf_counter()
     fn()
     return (time.perf_counter() - t) * 1000
 
 
-def run_one(args: argparse.Namespace) -> dict[str, Any]:
-    """One (size, mode) measurement, in this (child) process."""
-    from bench.scale_corpus import document, queries
-    from rag.config import Settings
+def _latencies(settings: Any, n_queries: int) -> dict[str, Any]:
+    """Query latency p50/p95 of the index of ``settings``: dense, BM25, hybrid."""
+    from bench.scale_corpus import queries
     from rag.index import open_index
     from rag.lexical import lexical_index
     from rag.retrieve import retrieve
-    from rag.sync import sync_corpus
 
-    work = Path(args.work)
-    data = work / f"data-{args.mode}-{args.size}"
-    shutil.rmtree(data, ignore_errors=True)
-    base = Settings.from_env()
-    settings = base.replace(
-        data_dir=data,
-        chroma_url=args.url or None,
-        collection=f"scale{args.size}",
-        lexical_cache_dir=data / "lexical-cache" if args.url else None,
-        **({"embedding_model": args.embedder} if args.embedder not in ("", "hashing") else {}),
-    )
-    if args.embedder == "hashing":
-        from bench.scale_embed import use_hashing_embedder
-
-        use_hashing_embedder()
-    corpus = _corpus(work, args.size, settings)
-    settings = settings.replace(corpus_dir=corpus)
-    embedder = open_index(settings).embedder
-    embedder.embed(["warm up"], progress=False)
-
-    # The raw rate just before and just after the ingest (the machine is shared: its
-    # load changes over minutes), on the chunk texts the ingest is about to produce.
-    texts = _sample_texts(corpus, args.raw_sample, settings)
-    raw_before, batch = _raw_rate(embedder, texts)
-    spent = _timing_embed(embedder)
-    t = time.perf_counter()
-    report = sync_corpus(settings)
-    ingest_s = time.perf_counter() - t
-    del embedder.embed  # the instrumented one
-    raw_after, _ = _raw_rate(embedder, texts, batch)
-    raw = (raw_before + raw_after) / 2
     index = open_index(settings)
-
     t = time.perf_counter()
-    again = sync_corpus(settings)
-    reingest_s = time.perf_counter() - t
-    extra = corpus / "zz-added-en.txt"
-    extra.write_text(document(random.Random(99), "en", 12), encoding="utf-8")
-    add_s = _timed(lambda: sync_corpus(settings)) / 1000
-    extra.unlink()
-    remove_s = _timed(lambda: sync_corpus(settings)) / 1000
-
-    qs = queries(args.queries)
+    lexical_index(index)
+    load_s = time.perf_counter() - t
+    qs = queries(n_queries)
     retrieve(qs[0], settings, index=index)  # warm: caches, first-call costs
 
     def lexical(q: str) -> None:
@@ -206,10 +111,89 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
 
     dense, bm25, hybrid = [], [], []
     for q in qs:
-        dense.append(_timed(lambda q=q: index.query(embedder.embed([q])[0], _POOL)))
+        dense.append(_timed(lambda q=q: index.query(index.embedder.embed([q])[0], _POOL)))
         bm25.append(_timed(lambda q=q: lexical(q)))
         hybrid.append(_timed(lambda q=q: retrieve(q, settings, index=index)))
-    disk = _du(data) + (_du(Path(args.server_path)) if args.server_path else 0)
+    return {
+        "queries": len(qs),
+        "bm25_first_use_s": round(load_s, 3),
+        **{
+            f"{name}_p{p}_ms": round(pct(v, p), 2)
+            for name, v in (("dense", dense), ("bm25", bm25), ("hybrid", hybrid))
+            for p in (50, 95)
+        },
+    }
+
+
+def requery(args: argparse.Namespace) -> dict[str, Any]:
+    """Latency again on the index a previous run left (no ingest), in a fresh process:
+    its peak RSS is a reader's (the index opened, BM25 loaded, questions answered)."""
+    settings = _settings(args)
+    settings = settings.replace(corpus_dir=Path(args.work) / f"corpus-{args.size}")
+    from rag.index import open_index
+
+    row: dict[str, Any] = {"target": args.size, "mode": args.mode, "embedder": args.embedder}
+    row["chunks"] = open_index(settings).count()
+    row.update(_latencies(settings, args.queries))
+    row["reader_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return row
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from rag.config import Settings
+
+    data = Path(args.work) / f"data-{args.mode}-{args.size}"
+    if args.embedder == "hashing":
+        from bench.scale_embed import use_hashing_embedder
+
+        use_hashing_embedder()
+    return Settings.from_env().replace(
+        data_dir=data,
+        chroma_url=args.url or None,
+        collection=f"scale{args.size}",
+        lexical_cache_dir=data / "lexical-cache" if args.url else None,
+        **({"embedding_model": args.embedder} if args.embedder not in ("", "hashing") else {}),
+    )
+
+
+def run_one(args: argparse.Namespace) -> dict[str, Any]:
+    """One (size, mode) measurement, in this (child) process."""
+    from bench.scale_corpus import document
+    from rag.index import open_index
+    from rag.sync import sync_corpus
+
+    work = Path(args.work)
+    data = work / f"data-{args.mode}-{args.size}"
+    shutil.rmtree(data, ignore_errors=True)
+    settings = _settings(args)
+    corpus = _corpus(work, args.size, settings)
+    settings = settings.replace(corpus_dir=corpus)
+    embedder = open_index(settings).embedder
+    embedder.embed(["warm up"], progress=False)
+
+    # The raw rate just before and just after the ingest (the machine is shared: its
+    # load changes over minutes), on the chunk texts the ingest is about to produce.
+    texts = sample_texts(corpus, args.raw_sample, settings)
+    raw_before, batch = raw_rate(embedder, texts)
+    spent = timing_embed(embedder)
+    t = time.perf_counter()
+    report = sync_corpus(settings)
+    ingest_s = time.perf_counter() - t
+    del embedder.embed  # the instrumented one
+    raw_after, _ = raw_rate(embedder, texts, batch)
+    raw = (raw_before + raw_after) / 2
+
+    t = time.perf_counter()
+    again = sync_corpus(settings)
+    reingest_s = time.perf_counter() - t
+    extra = corpus / "zz-added-en.txt"
+    extra.write_text(document(random.Random(99), "en", 12), encoding="utf-8")
+    add_s = _timed(lambda: sync_corpus(settings)) / 1000
+    extra.unlink()
+    remove_s = _timed(lambda: sync_corpus(settings)) / 1000
+
+    latency = _latencies(settings, args.queries)
+    disk = du(data) + (du(Path(args.server_path)) if args.server_path else 0)
     n = report.chunks_total
     return {
         "chunks": n,
@@ -232,26 +216,11 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
         "reingest_written": again.chunks_written,
         "add_file_s": round(add_s, 3),
         "remove_file_s": round(remove_s, 3),
-        "queries": len(qs),
-        **{
-            f"{name}_p{p}_ms": round(_pct(v, p), 2)
-            for name, v in (("dense", dense), ("bm25", bm25), ("hybrid", hybrid))
-            for p in (50, 95)
-        },
+        **latency,
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "server_rss_mb": _peak_rss(args.server_pid) if args.server_pid else None,
+        "server_rss_mb": peak_rss(args.server_pid) if args.server_pid else None,
         "disk_bytes_per_chunk": round(disk / max(n, 1)),
     }
-
-
-def _peak_rss(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
 
 
 def seeds_reingest(work: Path) -> dict[str, float]:
@@ -270,32 +239,6 @@ def seeds_reingest(work: Path) -> dict[str, float]:
         "in_process_s": round(min(runs), 3),
         "cli_wall_s": round(time.perf_counter() - t, 3),
     }
-
-
-def _start_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    import socket
-    import urllib.request
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).close()
-            return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.25)
-    proc.kill()
-    raise RuntimeError(f"chroma run did not start (exit code {proc.poll()})")
 
 
 def _child(args: argparse.Namespace, size: int, mode: str, work: Path) -> dict[str, Any]:
@@ -318,10 +261,13 @@ def _child(args: argparse.Namespace, size: int, mode: str, work: Path) -> dict[s
         args.embedder,
     ]
     server = None
+    if args.requery:
+        cmd.append("--requery")
     if mode == "server":
         path = work / f"server-{size}"
-        shutil.rmtree(path, ignore_errors=True)
-        server, url = _start_server(path)
+        if not args.requery:
+            shutil.rmtree(path, ignore_errors=True)
+        server, url = start_server(path)
         cmd += ["--url", url, "--server-path", str(path), "--server-pid", str(server.pid)]
     try:
         out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
@@ -335,6 +281,9 @@ def _child(args: argparse.Namespace, size: int, mode: str, work: Path) -> dict[s
 def _merge(out: Path, rows: list[dict[str, Any]], extra: dict[str, Any]) -> None:
     old = json.loads(out.read_text()) if out.exists() else {}
     key = lambda r: (r["target"], r["mode"], r["embedder"])  # noqa: E731
+    previous = {key(r): r for r in old.get("rows", [])}
+    # A requery row updates its fields of the row it measured again.
+    rows = [{**previous.get(key(r), {}), **r} for r in rows]
     fresh = {key(r) for r in rows}
     kept = [r for r in old.get("rows", []) if key(r) not in fresh]
     merged = sorted([*kept, *rows], key=lambda r: (r["embedder"], r["mode"], r["target"]))
@@ -355,6 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plot", default=str(RESULTS / "scale.png"))
     p.add_argument("--no-plot", action="store_true")
     p.add_argument("--no-seeds", action="store_true", help="skip the seeds/ re-ingest timing")
+    p.add_argument(
+        "--requery",
+        action="store_true",
+        help="measure latency and a reader's RSS again on the indexes a previous run left "
+        "in --work (no ingest); updates those fields of the rows",
+    )
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--mode", default="embedded", help=argparse.SUPPRESS)
@@ -366,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     if args.child:
-        print(json.dumps(run_one(args)), flush=True)
+        print(json.dumps(requery(args) if args.requery else run_one(args)), flush=True)
         return 0
     work = Path(args.work or tempfile.mkdtemp(prefix="rag-scale-"))
     work.mkdir(parents=True, exist_ok=True)

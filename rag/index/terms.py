@@ -29,12 +29,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["TermStore", "term_store"]
+if TYPE_CHECKING:
+    from rag.config import Settings
+
+__all__ = ["TermStore", "term_store", "terms_path"]
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +137,19 @@ class TermStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def terms_path(settings: Settings, collection_id: Any) -> Path:
+    """Where the terms of a collection live: the data folder of a local index; a
+    per-machine cache for a server (``RAG_LEXICAL_CACHE_DIR``)."""
+    if settings.chroma_url:
+        cache = settings.lexical_cache_dir or Path(
+            os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "rag", "lexical"
+        )
+        folder = Path(cache).expanduser()
+    else:
+        folder = Path(settings.data_dir) / "lexical"
+    return folder / f"{collection_id}.sqlite3"
 
 
 _stores: dict[str, TermStore] = {}
