@@ -28,6 +28,7 @@ from rag.errors import ConfigError, RAGError
 
 if TYPE_CHECKING:
     from rag.eval.judge import Judge
+    from rag.llm.base import Backend
 
 __all__ = ["main"]
 
@@ -183,16 +184,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _judge(name: str, settings: Settings) -> Judge:
+def _judge(name: str, backend: Backend) -> Judge:
     """The citation judge ``--judge`` names. ``auto``: cross-lingual when the backend is
     an LLM (which then also translates the claims it judges), else lexical: extractive
     answers quote their sources in the sources' language."""
     from rag.eval.judge import LexicalJudge, backend_translator, cross_lingual_judge
-    from rag.llm.base import get_backend
 
     if name == "lexical":
         return LexicalJudge()
-    backend = get_backend(settings)
     if name == "auto" and not backend.uses_prompt:
         return LexicalJudge()
     if not backend.uses_prompt:
@@ -224,19 +223,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from rag.eval.datasets import load_dataset, paraphrase_sample
     from rag.eval.gate import check_thresholds, load_thresholds, thresholds_for
     from rag.eval.runner import run_eval
-    from rag.llm.base import resolve_backend_name
+    from rag.llm.base import get_backend, resolve_backend_name
 
     items = paraphrase_sample(load_dataset(args.dataset), args.paraphrase_every)
     items = items[: args.limit or None]
+    from rag.llm.replay import Replay
+
     settings = _settings(args)
-    judge = _judge(args.judge, settings)
+    backend = get_backend(settings)
+    if args.llm_cache:
+        backend = Replay(backend, Path(args.llm_cache), model=settings.llm_model)
+    judge = _judge(args.judge, backend)
     target = resolve_target(args.dataset, settings, args.corpus)
     settings, synced = prepare_index(settings, target, progress=not args.quiet)
     for name, reason in synced.skipped:
         print(f"warning: skipped {name}: {reason}", file=sys.stderr)
     result = run_eval(
         items,
-        answer_fn=lambda q, h: answer(q, h, settings=settings),
+        answer_fn=lambda q, h: answer(q, h, settings=settings, backend=backend),
         judge=judge,
         k=args.k,
         backend=resolve_backend_name(settings),
@@ -244,6 +248,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         context_tokens=settings.context_tokens,
         progress=not args.quiet,
     )
+    if isinstance(backend, Replay):  # its latencies are not the model's
+        result["llm_cache"] = {"hits": backend.hits, "misses": backend.misses}
+        print(f"LLM replay cache {args.llm_cache}: {backend.hits} replayed, {backend.misses} new")
     metrics = result["metrics"]
     print(
         f"{result['backend']} on {args.dataset} ({result['label']}, corpus {target.corpus}): "
@@ -341,6 +348,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--thresholds",
         help="JSON file of thresholds (flat, or per dataset label and backend); exit 1 below",
+    )
+    s.add_argument(
+        "--llm-cache",
+        metavar="DIR",
+        help="replay identical LLM requests (temperature 0) from DIR and store new ones: "
+        "a re-run pays only for prompts that changed; latencies of replayed calls are not "
+        "the model's",
     )
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_eval)

@@ -162,6 +162,35 @@ def test_eval_runs_on_a_dataset_it_has_never_seen(indexed_env, tmp_path):
     )
 
 
+@pytest.mark.slow
+def test_eval_with_an_llm_cache_asks_the_server_only_once(indexed_env, tmp_path, answer_peer):
+    """``--llm-cache``: a second run of the same eval replays every LLM reply."""
+    peer = answer_peer()
+    env = {**indexed_env, "RAG_LLM_BACKEND": "openai", "RAG_OPENAI_BASE_URL": peer.base_url}
+    dataset = tmp_path / "one.jsonl"
+    row = {
+        "id": "c1",
+        "question": "Who is the Minister of Justice?",
+        "lang": "en",
+        "answerable": True,
+        "sources": ["004_9ecce584a641fa78.txt"],
+        "facts": [["Sarsembayev"]],
+        "reference": "Yerlan Sarsembayev.",
+        "evidence": [],
+    }
+    dataset.write_text(json.dumps(row) + "\n")
+    runs = []
+    for name in ("first", "second"):
+        out = tmp_path / f"{name}.json"
+        args = ("eval", "-q", "--dataset", str(dataset), "--judge", "lexical")
+        rag(env, *args, "--llm-cache", str(tmp_path / "cache"), "--json", str(out))
+        runs.append((json.loads(out.read_text()), len(peer.requests)))
+    (first, asked), (second, asked_after) = runs
+    assert asked >= 1 and first["llm_cache"] == {"hits": 0, "misses": asked}
+    assert asked_after == asked and second["llm_cache"] == {"hits": asked, "misses": 0}
+    assert second["questions"][0]["answer"] == first["questions"][0]["answer"]
+
+
 @pytest.fixture
 def empty_env(tmp_path) -> dict[str, str]:
     """An environment whose index was never built: a refused question must not need it."""
