@@ -5,11 +5,11 @@ llama.cpp reuses its evaluated tokens from one call to the next (prompt processi
 slow part on a CPU). The user message holds the numbered sources, the question and the
 abstention sentence in the question's language:
 
-    <source id="1" title="Resolution 2616 (2025)" locator="§7">
-    The Assembly welcomes ...
+    <source id="1" title="Harbour Report 2024" locator="§7">
+    The new ferry line opened ...
     </source>
 
-    Question: When was the resolution adopted?
+    Question: When did the ferry line open?
     Answer in English. ...
 
 Passage text is data, never instructions: anything that looks like a ``<source>`` tag inside
@@ -180,7 +180,7 @@ def format_passage(n: int, passage: Passage) -> str:
     for key in ("title", "date", "locator"):
         value = getattr(passage, key) or ""
         if key == "title" and value and (passage.locator or "").startswith(value):
-            continue  # locator "Resolution 2616 (2025), §5" already names the title
+            continue  # locator "Harbour Report 2024, §5" already names the title
         if value:
             attrs.append(f'{key}="{html.escape(str(value).strip(), quote=True)}"')
     body = _escape_text(passage.text.strip())
@@ -282,8 +282,8 @@ def build_claims_messages(
 def build_condense_messages(question: str, history: Sequence[Turn]) -> list[dict[str, str]]:
     """Messages asking the model to rewrite a follow-up as a standalone question.
 
-    ``backend.complete(Request(question, messages=...))`` then returns e.g. "When was
-    Resolution 2616 adopted?" for "and when was it adopted?" after a turn about it.
+    ``backend.complete(Request(question, messages=...))`` then returns e.g. "When did the
+    ferry line open?" for "and when did it open?" after a turn about the ferry line.
     """
     lines = []
     for turn in _history_messages(history, max_turns=4, max_chars=300):
@@ -304,10 +304,10 @@ _TRANSLATE_PROMPT = (
     "You translate questions into English, word for word, keeping every name and number. "
     "Reply with the English question only."
 )
-#: Two worked examples: with the instruction alone the 1.5B model turned "Kazakistan"
-#: into "Pakistan" and "De combien à combien ... ?" into "How many ... decrease to?".
-#: The examples use other names than the shipped corpus, so they teach the form only;
-#: they fix most garbled names, and ``rag.lexical.repair_names`` puts back the rest.
+#: Two worked examples: with the instruction alone the 1.5B model turned a country's
+#: Italian name into another country's and "De combien à combien ... ?" into "How many
+#: ... decrease to?". The examples teach the form only: they fix most garbled names,
+#: and ``rag.lexical.repair_names`` puts back the rest.
 _TRANSLATE_EXAMPLES = (
     (
         "Quante volte la Commissione ha visitato la Lituania nel 2024?",
@@ -324,7 +324,7 @@ def build_translate_messages(question: str) -> list[dict[str, str]]:
     """Messages asking the model for an English version of a French or Italian question,
     so retrieval also finds English passages (the embedder and BM25 match words).
 
-        "Qui a signé la déclaration commune ?" -> "Who signed the joint statement?"
+        "Qui a écrit le rapport annuel ?" -> "Who wrote the annual report?"
     """
     shots = [
         {"role": role, "content": text}
@@ -348,9 +348,9 @@ def build_translate_answer_messages(answer: str, lang: str) -> list[dict[str, st
     """Messages asking the model to put a verified answer written in English into ``lang``
     (the question's language): the local model sometimes answers a French question in
     English. Translating is an easier task than answering again, which changed the fact
-    itself when tried ("observer status" came back as "un statut de visiteur").
+    itself when tried (a status named in the source came back as another status).
 
-        "It was adopted on 30 September 2025 [1]." -> "Elle a été adoptée le 30 septembre 2025 [1]."
+        "It opened on 30 September 2024 [1]." -> "Elle a ouvert le 30 septembre 2024 [1]."
     """
     language = _language_name(lang)
     return [

@@ -74,8 +74,8 @@ def plain_text(text: str) -> str:
 
 
 def _locator(p: Passage) -> str:
-    """The locator without the title it may repeat, in any language: "Resolution 2616
-    (2025), §5" and "Résolution 2616 (2025), §5" -> "§5"."""
+    """The locator without the title it may repeat, in any language: "Annual Report
+    2024, §5" and "Rapport annuel 2024, §5" -> "§5"."""
     loc = p.locator
     if p.title and loc.startswith(p.title):
         loc = loc[len(p.title) :].lstrip(" ,;:-–")
@@ -222,8 +222,8 @@ def _span(text: str, quote: str) -> tuple[int, int] | None:
 def highlight(text: str, quotes: Iterable[str]) -> str:
     """``text`` escaped, each quote found in it wrapped in ``<mark>``.
 
-    >>> highlight("Free <all> 39 prisoners now.", ["39 prisoners"])
-    'Free &#60;all&#62; <mark>39 prisoners</mark> now&#46;'
+    >>> highlight("Open <all> 12 gates now.", ["12 gates"])
+    'Open &#60;all&#62; <mark>12 gates</mark> now&#46;'
     """
     merged: list[list[int]] = []
     for start, end in sorted(s for q in quotes if (s := _span(text, q))):

@@ -1,6 +1,6 @@
 """Parallel translations of a passage, read from its document's structure.
 
-A document printed in several languages (Resolution 2616 in English, French and Italian)
+A document printed in several languages (a treaty in English, French and Italian)
 numbers its paragraphs the same way in each: the English §5 and the French §5 are one
 paragraph. A passage's labels are those of the paragraphs it overlaps (``Passage.start``/
 ``end`` are offsets into the normalized document); its translations are the paragraphs

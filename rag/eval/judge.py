@@ -22,11 +22,11 @@ unchanged; ``embedding_judge`` adds a cosine-similarity fallback for paraphrases
 ``llm_judge`` asks any ``rag.llm`` backend a yes/no entailment question:
 
     >>> judge = LexicalJudge()
-    >>> judge("The Assembly wants 40 prisoners released.", "releasing 40 political prisoners")
+    >>> judge("The council wants 40 bridges repaired.", "repairing 40 wooden bridges")
     True
-    >>> judge("The Assembly wants 40 prisoners released.", "releasing 39 political prisoners")
+    >>> judge("The council wants 40 bridges repaired.", "repairing 39 wooden bridges")
     False
-    >>> judge("It wants 39 political prisoners released.", "releasing 39 political prisoners")
+    >>> judge("It wants 39 wooden bridges repaired.", "repairing 39 wooden bridges")
     True
 """
 
@@ -64,7 +64,7 @@ Judge = Callable[[str, str], bool]
 _MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LEADING_MARKERS = re.compile(r"^((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)\s*")
 # A sentence ends at . ! ? when the next one starts like a sentence (capital, quote,
-# bracket): "Sept. 30" and "Doc. 16245" stay whole.
+# bracket): "Mar. 5" and "Ref. 417" stay whole.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\[«“\"'(A-ZÀ-ÖØ-Þ])")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NUMBER = re.compile(r"\d+")
@@ -167,12 +167,12 @@ def cross_lingual_judge(
     evidence, ``base`` on the claim put into the evidence's language.
 
     A lexical judge matches words, so without this every French or Italian answer from an
-    English source counts as unsupported, true or not ("La Kazakhstan a été accordée un
-    statut observateur ..." against "Kazakhstan had been granted an observer status").
+    English source counts as unsupported, true or not ("La ville a obtenu le statut de
+    port franc ..." against "The town was granted free-port status").
     ``translate(text, lang)`` is e.g. ``backend_translator(backend)``. The translation is
     judged by the same rules as an English claim (every number verbatim, 60% of the
     content words), so the judge is no more lenient across languages than within one, and
-    no less blind: "has released 39" passes against "calls for releasing 39" in any
+    no less blind: "has repaired 39" passes against "calls for repairing 39" in any
     language. Measured on the eval set's gold pairs (session 6): 7/7 French and Italian
     references against their English evidence accepted, 0 of 291 against other evidence.
     """
@@ -268,10 +268,10 @@ def split_claims(text: str) -> list[Claim]:
 
     Markers that open a sentence belong to the previous one ("... 2022. [1] Next").
 
-    >>> for c in split_claims("Adopted on 30 Sept. 2025 [1]. Németh was rapporteur. [2][3]"):
+    >>> for c in split_claims("Opened on 30 Sept. 2024 [1]. Müller was architect. [2][3]"):
     ...     print(c)
-    Claim(text='Adopted on 30 Sept. 2025.', cites=(1,))
-    Claim(text='Németh was rapporteur.', cites=(2, 3))
+    Claim(text='Opened on 30 Sept. 2024.', cites=(1,))
+    Claim(text='Müller was architect.', cites=(2, 3))
     """
     raw: list[str] = []
     for line in text.splitlines():

@@ -6,14 +6,14 @@ text is *folded* (accents removed, case folded, every run of non-alphanumeric ch
 turned into one space), and a quote or fact matches when its folded words occur as a
 contiguous run of whole words in the folded text:
 
-    >>> fold("L'Assemblée « Alga Kazakhstan »")
-    'l assemblee alga kazakhstan'
-    >>> contains("Releasing 39 political prisoners, individuals...", "39 POLITICAL prisoners")
+    >>> fold("L'Hôtel « Grand Lac »")
+    'l hotel grand lac'
+    >>> contains("Rebuilding 12 wooden bridges, footpaths...", "12 WOODEN bridges")
     True
     >>> contains("thirty-nine attention", "ten")
     False
 
-So "20,000" matches "20 000", "Németh" matches "Nemeth", and "ten" does not match "attention".
+So "20,000" matches "20 000", "Müller" matches "Muller", and "ten" does not match "attention".
 Citation and groundedness metrics, which need a support judge, live in ``rag.eval.judge``.
 """
 
@@ -51,15 +51,15 @@ _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"})
 
 
 def fold(text: str) -> str:
-    """Accent- and case-insensitive, punctuation-free form: ``"Résolution n° 2616"`` ->
-    ``"resolution n 2616"``."""
+    """Accent- and case-insensitive, punctuation-free form: ``"Décret n° 417"`` ->
+    ``"decret n 417"``."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES).casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", bare).strip()
 
 
 def words(text: str) -> list[str]:
-    """Folded words: ``"Sept. 30"`` -> ``["sept", "30"]``."""
+    """Folded words: ``"Mar. 5"`` -> ``["mar", "5"]``."""
     folded = fold(text)
     return folded.split() if folded else []
 
@@ -76,7 +76,7 @@ def strip_markers(text: str) -> str:
 
 
 def same_source(passage_source: str, source: str) -> bool:
-    """Sources match by file name, so ``"seeds/003_x.txt"`` matches ``"003_x.txt"``."""
+    """Sources match by file name, so ``"notes/2024/x.txt"`` matches ``"x.txt"``."""
     return PurePath(passage_source).name == PurePath(source).name
 
 
@@ -181,9 +181,9 @@ def evidence_in_context(
 def fact_matches(text: str, facts: Iterable[Sequence[str]]) -> list[bool]:
     """For each fact group, whether any of its alternatives occurs in ``text``.
 
-    Citation markers are removed first: "issued on Sept [1]. 30" still states "Sept. 30".
+    Citation markers are removed first: "opened on Mar [1]. 5" still states "Mar. 5".
 
-    >>> fact_matches("Released 39 prisoners in 2022 [1].", [["39", "thirty-nine"], ["2023"]])
+    >>> fact_matches("Rebuilt 12 bridges in 2022 [1].", [["12", "twelve"], ["2023"]])
     [True, False]
     """
     bare = strip_markers(text)

@@ -101,7 +101,7 @@ def score_item(
         v["correct"] = (all(facts) and not answer.abstained) if facts else None
     v["token_f1"] = token_f1(answer.text, item.reference) if item.answerable else None
     # The judge reads each source as the model saw it: its title, date and locator are
-    # part of it ("Resolution 2616 (2025)" is in the title, not in §5's text).
+    # part of it ("Harbour Report 2024" is in the title, not in §5's text).
     seen = [f"{p.heading}\n{p.text}" if p.heading else p.text for p in answer.passages]
     cites = None if answer.abstained else citation_scores(answer.text, seen, judge)
     v["citation_recall"] = cites["recall"] if cites else None

@@ -4,14 +4,14 @@ Instead of free text with ``[n]`` markers that regexes must find and repair, an 
 that supports structured output is constrained (llama.cpp JSON schema grammar, or
 ``response_format`` on OpenAI-compatible servers) to reply
 
-    {"claims": [{"source": 2, "text": "The statement was signed in Strasbourg."}]}
+    {"claims": [{"source": 2, "text": "The contract was signed in Lyon."}]}
 
 where ``source`` can only be one of the numbers of the sources it was shown. Each claim
 becomes one sentence of the answer followed by its marker, and then goes through the same
 verification as any other answer (``rag.citations.verify``):
 
-    >>> render([Claim(2, "It was signed in Strasbourg.")])
-    'It was signed in Strasbourg [2].'
+    >>> render([Claim(2, "It was signed in Lyon.")])
+    'It was signed in Lyon [2].'
 
 ``claims: []`` is the model saying the sources don't answer.
 """

@@ -1,8 +1,8 @@
 """Sentences that copy their quote but change what it says: word overlap cannot see them.
 
 "not only cosmetic changes" for the source's "not cosmetic changes" shares every word with
-its source, so a support score passes it; so does "Ashimbayev emphasized ..." for
-"speakers emphasized ...". ``keep_polarity`` puts the quote's polarity back;
+its source, so a support score passes it; so does "Moreau emphasized ..." for
+"engineers emphasized ...". ``keep_polarity`` puts the quote's polarity back;
 ``swapped_subject`` flags a claim that gives the quote's words to someone it does not name.
 The words read here (negations, limiters, pronouns) come from the language data files.
 """
@@ -49,9 +49,9 @@ def keep_polarity(claim: str, quote: str) -> str:
     >>> keep_polarity("He called them not only cosmetic changes but real examples.",
     ...               "These are not cosmetic changes, but real examples.")
     'He called them not cosmetic changes but real examples.'
-    >>> keep_polarity("The Assembly does recognise the referendum.",
-    ...               "The Assembly does not recognise the referendum.")
-    'The Assembly does not recognise the referendum.'
+    >>> keep_polarity("The council does approve the new tariff.",
+    ...               "The council does not approve the new tariff.")
+    'The council does not approve the new tariff.'
     """
     cwords, qwords, ops = _align(claim, quote)
     edits: list[tuple[int, int, str]] = []
@@ -85,11 +85,11 @@ def swapped_subject(claim: str, quote: str) -> bool:
     not name: a name where the quote has another subject (not a pronoun, not a
     capitalised title), right before three or more copied words.
 
-    >>> swapped_subject("Ashimbayev emphasized the importance of the reform.",
-    ...                 "During the session, speakers emphasized the importance of the reform.")
+    >>> swapped_subject("Moreau emphasized the importance of the repairs.",
+    ...                 "During the meeting, engineers emphasized the importance of the repairs.")
     True
-    >>> swapped_subject("Ashimbayev met with Roussopoulos in Strasbourg.",
-    ...                 "On the sidelines, he met with Roussopoulos in Strasbourg.")
+    >>> swapped_subject("Moreau met with Lindqvist in Lyon.",
+    ...                 "On the sidelines, he met with Lindqvist in Lyon.")
     False
     """
     matches, qwords, ops = _align(claim, quote)

@@ -64,12 +64,12 @@ class Relevance:
 
 def cited_evidence(quotes: Sequence[tuple[str, Passage]]) -> list[str]:
     """What the check reads for each ``(quote, passage)``: the passage's label, the sentence
-    before the quote in the passage (which "It was adopted in 2025." needs to say what "it"
-    is) and the quote itself.
+    before the quote in the passage (which "It was approved in 2024." needs to say what
+    "it" is) and the quote itself.
 
-    >>> p = Passage("c", "a.txt", "The Assembly met. It adopted the text.", 1, title="Minutes")
-    >>> cited_evidence([("It adopted the text.", p)])
-    ['Minutes: The Assembly met. It adopted the text.']
+    >>> p = Passage("c", "a.txt", "The board met. It approved the plan.", 1, title="Minutes")
+    >>> cited_evidence([("It approved the plan.", p)])
+    ['Minutes: The board met. It approved the plan.']
     """
     from rag.chunking import clauses
 

@@ -36,7 +36,7 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".json", ".html",
 
 _BODY_FIELDS = ("body_md", "body", "text", "content")
 _METADATA_FIELDS = ("title", "url", "published_at", "canonical_source")
-# " date 2025-11-14 A delegation..." : a date stamp some scrapers put before the text.
+# " date 2024-03-05 The ferry line..." : a date stamp some scrapers put before the text.
 _DATE_MARKER = re.compile(
     r"\A\s*date:?\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?\S*)?\s+", re.IGNORECASE
 )
@@ -47,7 +47,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _JUNK_PDF_TITLE = re.compile(
     r"^(microsoft \w+ - |untitled\b)|\.(docx?|pdf|rtf|odt|indd|tex)$", re.IGNORECASE
 )
-# "RESOLUTION 2616 (2025)": a heading that names a numbered instrument; it stays the
+# "DIRECTIVE 12 (2024)": a heading that names a numbered instrument; it stays the
 # heading of all the numbered paragraphs that follow in its language section.
 _IDENTIFIER_HEADING = re.compile(r"\d+\s*\(\d{4}\)")
 
@@ -79,10 +79,10 @@ def load_document(path: Path, root: Path) -> Document:
     """Load and normalize one file; ``Document.source`` is its path relative to ``root``.
 
     Example:
-        >>> seeds = Path("seeds")
-        >>> doc = load_document(seeds / "002_1492760e8c00b5f2.txt", seeds)  # doctest: +SKIP
+        >>> root = Path("notes")
+        >>> doc = load_document(root / "2024/ferry.txt", root)  # doctest: +SKIP
         >>> doc.source, doc.date  # doctest: +SKIP
-        ('002_1492760e8c00b5f2.txt', '2025-11-14')
+        ('2024/ferry.txt', '2024-03-05')
 
     Raises:
         IngestError: unsupported suffix, unreadable or binary file, malformed JSON, PDF
@@ -134,8 +134,8 @@ def build_document(
 
     Paragraphs are joined with a blank line, so ``doc.text[p.start:p.end] == p.text``.
     A paragraph's heading is the nearest heading before it in its language section; a
-    heading naming a numbered instrument ("Resolution 2616 (2025)") wins over later
-    minor headings ("PARLIAMENTARY ASSEMBLY") of the same section.
+    heading naming a numbered instrument ("Directive 12 (2024)") wins over later
+    minor headings ("GENERAL PROVISIONS") of the same section.
     """
     texts = [b.text for b in blocks]
     langs = assign_languages(texts)
@@ -175,8 +175,8 @@ def make_title(blocks: Sequence[Block], limit: int = 120) -> str:
     """A short title: a numbered-instrument heading, else the first markdown heading,
     else the first paragraph, cut to its first sentence and ``limit`` characters.
 
-        >>> make_title([Block("ALMATY – PACE met. More text follows.")], limit=20)
-        'ALMATY – PACE met.'
+        >>> make_title([Block("LISBON – Rain fell. More text follows.")], limit=20)
+        'LISBON – Rain fell.'
     """
     for block in blocks:
         if looks_like_heading(block.text) and _IDENTIFIER_HEADING.search(block.text):
@@ -243,8 +243,8 @@ def _legacy_text(data: bytes) -> str | None:
 def _split_date_marker(text: str) -> tuple[str, str | None]:
     """Remove a leading ``date YYYY-MM-DD`` stamp and return it.
 
-    >>> _split_date_marker(" date 2025-11-14 A delegation")
-    ('A delegation', '2025-11-14')
+    >>> _split_date_marker(" date 2024-03-05 The ferry line")
+    ('The ferry line', '2024-03-05')
     """
     match = _DATE_MARKER.match(text)
     if not match:

@@ -1,8 +1,8 @@
 """Turn raw extracted text into clean paragraphs: pure string functions, no I/O.
 
 Text extracted from PDFs carries page artefacts: words hyphenated across page breaks,
-paragraphs cut in two by a footnote block and a running header, "blank page" markers,
-barcodes, markdown emphasis that only marks typography. The pipeline is
+paragraphs cut in two by a footnote block and a running header or footer, "blank page"
+markers, barcodes, markdown emphasis that only marks typography. The pipeline is
 
     split_paragraphs -> split_glued_headings + clean_inline -> drop artefacts -> rejoin_broken
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from typing import NamedTuple
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "split_glued_headings",
     "split_paragraphs",
     "strip_markdown",
-    "strip_running_header",
 ]
 
 logger = logging.getLogger(__name__)
@@ -51,13 +51,8 @@ _TERMINAL = ".!?;:…"
 _CLOSERS = "\"'”’»)]"
 _HEADING_MARK = "# "  # explicit headings travel through the pipeline with this prefix
 
-# Running headers printed on every page of Council of Europe PDFs; the subtitle
-# "Provisional version" alone is real content and is kept.
-_RUNNING_HEADERS = (
-    "provisional version subject to editorial review.",
-    "version provisoire sous réserve de révision éditoriale.",
-    "versione provvisoria soggetta a revisione editoriale.",
-)
+# Footnotes and page furniture a page break may put between a paragraph's two parts.
+_MAX_INTERRUPTIONS = 3
 _BLANK_PAGE = re.compile(
     r"(this\s+)?page\s+(intentionally\s+)?(left\s+)?blank|blank\s+page|pagina\s+bianca"
     r"|page\s+blanche|\[?\s*blank\s*\]?",
@@ -68,10 +63,13 @@ _PAGE_NUMBER = re.compile(
     r"(-\s*)?\d{1,4}(\s*-)?|(page|pagina|p\.)\s*\d+(\s*(of|/|di|sur)\s*\d+)?", re.IGNORECASE
 )
 _FOOTNOTE = re.compile(r"^(\(\d{1,3}\)|⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾|[¹²³⁴⁵⁶⁷⁸⁹][⁰¹²³⁴⁵⁶⁷⁸⁹]*)\s")
-# "9.2.1. text" / "9.1 text" (Italian drops the final dot) / "7. text"; a bare "2022 text"
+# "9.2.1. text" / "9.1 text" (some styles drop the final dot) / "7. text"; a bare "2022 text"
 # is a year, not a label, so a single number needs its dot.
 _LABEL = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+)\.?\s|^(\d{1,3})\.\s")
 _LIST_OR_TABLE = re.compile(r"^\s*([-*+>|]|\d+[.)])\s")
+_CODE_MARK = re.compile(r"[{}<>=;#]|//")  # never in a running header, common in code
+# A word opening running text: "time, ...", "l'hôtel ...", not "c) item" or "src/a.c".
+_PROSE_START = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*['’]?(?:[\s,;:]|[.!?](?:\s|$)|$)")
 
 _EMPH_BOLD = re.compile(r"(\*\*|__)(\S(?:.*?\S)?)\1")
 _EMPH_STAR = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
@@ -163,12 +161,12 @@ def split_paragraphs(text: str) -> list[str]:
 
     Blank lines always separate paragraphs. Inside a block, a line continues the
     previous one when that one stops mid-sentence and the line starts in lower case
-    (``"sostenere il Kazakistan\\nnel proseguimento"``). In a hard-wrapped block (all
-    lines of at most 100 characters) a nearly full line also continues; a block of
-    long lines is one paragraph per line, as news sites write them.
+    (``"la strada per\\nil mercato"``). In a hard-wrapped block (all lines of at most
+    100 characters) a nearly full line also continues; a block of long lines is one
+    paragraph per line, as news sites write them.
 
-        >>> split_paragraphs("sostenere il Kazakistan\\nnel proseguimento\\n\\nNext\\n- item")
-        ['sostenere il Kazakistan nel proseguimento', 'Next', '- item']
+        >>> split_paragraphs("la strada per\\nil mercato\\n\\nNext\\n- item")
+        ['la strada per il mercato', 'Next', '- item']
     """
     text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     paragraphs: list[str] = []
@@ -201,10 +199,10 @@ def reflow_lines(page: str) -> str:
 def split_glued_headings(paragraph: str) -> list[str]:
     """Split a heading glued to a bold heading by PDF extraction into two.
 
-    >>> split_glued_headings("ASSEMBLEA PARLAMENTARE**RISOLUZIONE 2616 (2025)**")
-    ['ASSEMBLEA PARLAMENTARE', 'RISOLUZIONE 2616 (2025)']
-    >>> split_glued_headings("Doc. **XII-bis**")
-    ['Doc. **XII-bis**']
+    >>> split_glued_headings("ANNUAL REPORT**CHAPTER 3 (2024)**")
+    ['ANNUAL REPORT', 'CHAPTER 3 (2024)']
+    >>> split_glued_headings("Ref. **A-12**")
+    ['Ref. **A-12**']
     """
     match = _GLUED.match(paragraph)
     if not match:
@@ -215,8 +213,8 @@ def split_glued_headings(paragraph: str) -> list[str]:
 def clean_inline(paragraph: str) -> str:
     """Remove typographic artefacts inside a paragraph and normalize its whitespace.
 
-    >>> clean_inline("Doc. **XII-bis**  RESOLUTION 2616 ⁽¹⁾ (31^e séance) *Assembly debate*")
-    'Doc. XII-bis RESOLUTION 2616 (31e séance) Assembly debate'
+    >>> clean_inline("Ref. **A-12**  CHAPTER 3 ⁽¹⁾ (2^e édition) *Board minutes*")
+    'Ref. A-12 CHAPTER 3 (2e édition) Board minutes'
     """
     text = _EMPH_BOLD.sub(r"\2", paragraph)
     text = _EMPH_STAR.sub(r"\1", text)
@@ -226,35 +224,22 @@ def clean_inline(paragraph: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def strip_running_header(paragraph: str) -> str:
-    """Drop a running header printed at the end of a paragraph (a footnote, usually).
-
-    >>> strip_running_header("(1) Testo. Versione provvisoria soggetta a revisione editoriale.")
-    '(1) Testo.'
-    """
-    lowered = paragraph.lower()
-    for header in _RUNNING_HEADERS:
-        if lowered.endswith(header) and len(paragraph) > len(header):
-            return paragraph[: -len(header)].rstrip()
-    return paragraph
-
-
 def is_artefact(paragraph: str) -> bool:
-    """True for page furniture: running headers, blank-page markers, barcodes, page numbers.
+    """True for text that is nothing but page furniture: blank-page markers, barcodes,
+    page numbers. A running header says something, so it is moved, never dropped
+    (``rejoin_broken``).
 
-    >>> [is_artefact(p) for p in ("PAGINA BIANCA", "190122182980", "12", "Provisional version")]
+    >>> [is_artefact(p) for p in ("BLANK PAGE", "190122182980", "- 12 -", "Draft version")]
     [True, True, True, False]
     """
     text = paragraph.strip()
     if not text:
         return True
-    if text.lower() in _RUNNING_HEADERS:
-        return True
     return any(p.fullmatch(text) for p in (_BLANK_PAGE, _BARCODE, _PAGE_NUMBER))
 
 
 def is_footnote(paragraph: str) -> bool:
-    """True for a footnote paragraph: ``(1) Assembly debate on ...`` or ``¹ Source ...``."""
+    """True for a footnote paragraph: ``(1) Board minutes of ...`` or ``¹ Source ...``."""
     return bool(_FOOTNOTE.match(paragraph))
 
 
@@ -267,8 +252,8 @@ def _continues(left: str, right: str) -> bool:
     """Does ``right`` continue the open paragraph ``left`` across a page break?
 
     Lower case always continues. A capital continues only a long body paragraph cut
-    after a lower-case word ("... di vicinato del" + "Consiglio d'Europa, ...") when the
-    next one is a long body paragraph too, not a label, footnote or heading.
+    after a lower-case word ("... in the report of the" + "Audit Office, which ...") when
+    the next one is a long body paragraph too, not a label, footnote or heading.
     """
     if _starts_lower(right):
         return True
@@ -286,20 +271,84 @@ def _continues(left: str, right: str) -> bool:
     )
 
 
+def _is_furniture(paragraph: str) -> bool:
+    """A short standalone line of words that a page break may print (running header or
+    footer, page title): not a label, list item, markdown heading, code, lead-in ending
+    in a colon, or the lower-case rest of a sentence."""
+    text = paragraph.strip()
+    return (
+        0 < len(text) <= 100
+        and len(text.split()) <= 14
+        and not paragraph.startswith(_HEADING_MARK)
+        and (text[0].isupper() or text[0].isdigit())
+        and sum(c.isalpha() for c in text) >= 3
+        and not text.endswith(":")
+        and not _CODE_MARK.search(text)
+        and paragraph_label(text) is None
+        and not _LIST_OR_TABLE.match(text)
+    )
+
+
+def _cut_prose(paragraph: str) -> bool:
+    """A body paragraph cut mid-sentence: a line or more (it filled a page's bottom), not
+    a heading, ending in a word, a number, a comma or a hyphen (not a path or code)."""
+    text = paragraph.rstrip()
+    return (
+        len(text) >= 60
+        and not looks_like_heading(text)
+        and (text[-1].isalnum() or text[-1] in ",-–")
+    )
+
+
+def _continuation(paragraphs: list[str], i: int, left: str, repeated: set[str]) -> int | None:
+    """Index of the paragraph continuing the open ``left``: ``paragraphs[i]``, or one after
+    at most ``_MAX_INTERRUPTIONS`` footnotes and short lines (``_is_furniture``).
+
+    A footnote is evidence of a page break; a short line is not (a wrapped sentence tail
+    or a definition list looks the same). So a short line is looked past only when the
+    cut also holds a footnote or the line recurs verbatim in the document (``repeated``),
+    as a running header does, and only for a body paragraph cut after a word
+    (``_cut_prose``) and a lower-case word after it (not "c) item" or "path/to").
+    """
+    footnote = furniture = False
+    for k in range(i, min(len(paragraphs), i + _MAX_INTERRUPTIONS + 1)):
+        right = paragraphs[k]
+        if furniture:
+            evidence = footnote or all(p in repeated for p in paragraphs[i:k] if not is_footnote(p))
+            prose = _starts_lower(right) and _PROSE_START.match(right)
+            if evidence and prose and _cut_prose(left):
+                return k
+        elif _continues(left, right):
+            return k
+        if is_footnote(right):
+            footnote = True
+        elif _is_furniture(right):
+            furniture = True
+        else:
+            return None
+    return None
+
+
 def rejoin_broken(paragraphs: list[str]) -> list[str]:
-    """Rejoin paragraphs cut by a page break, moving footnotes found in the cut after them.
+    """Rejoin paragraphs cut by a page break; what the break put in the cut comes after.
 
     A paragraph that stops mid-sentence continues with the next one starting in lower
-    case, possibly after up to three footnote paragraphs; a trailing ``letter-`` is a
-    hyphenated word:
+    case (``_continues`` for a capital). Between the two halves a page break may print
+    up to three paragraphs: footnotes, and a running header or footer (a short line
+    that recurs in the document, or that follows a footnote). They are moved after the
+    rejoined paragraph, not removed: a short line may be content, and kept text can still
+    be read. A trailing ``letter-`` is a hyphenated word:
 
-        >>> rejoin_broken(["4. At the", "(1) Debate on 30 September.", "same time, it deplores."])
-        ['4. At the same time, it deplores.', '(1) Debate on 30 September.']
-        >>> rejoin_broken(["contro l'U-", "craina."])
-        ["contro l'Ucraina."]
-        >>> rejoin_broken(["Kazakhstan is a Euro-Asian country.", "Next one."])
-        ['Kazakhstan is a Euro-Asian country.', 'Next one.']
+        >>> cut = "2. The council approved the budget after a long debate on the"
+        >>> out = rejoin_broken([cut, "(1) Minutes of 3 May.", "Draft for comment", "next day."])
+        >>> out[0] == cut + " next day.", out[1:]
+        (True, ['(1) Minutes of 3 May.', 'Draft for comment'])
+        >>> rejoin_broken(["a well-known ex-", "ample."])
+        ['a well-known example.']
+        >>> rejoin_broken(["The bridge is a well-known landmark.", "Next one."])
+        ['The bridge is a well-known landmark.', 'Next one.']
     """
+    repeated = {p for p, n in Counter(paragraphs).items() if n > 1}
     out: list[str] = []
     i = 0
     while i < len(paragraphs):
@@ -307,15 +356,12 @@ def rejoin_broken(paragraphs: list[str]) -> list[str]:
         i += 1
         moved: list[str] = []
         while not current.startswith(_HEADING_MARK) and is_open(current):
-            j = i
-            while j < len(paragraphs) and j - i < 3 and is_footnote(paragraphs[j]):
-                j += 1
-            if j < len(paragraphs) and _continues(current, paragraphs[j]):
-                moved.extend(paragraphs[i:j])
-                current = _glue(current, paragraphs[j])
-                i = j + 1
-            else:
+            j = _continuation(paragraphs, i, current, repeated)
+            if j is None:
                 break
+            moved.extend(paragraphs[i:j])
+            current = _glue(current, paragraphs[j])
+            i = j + 1
         out.append(current)
         out.extend(moved)
     return out
@@ -324,7 +370,7 @@ def rejoin_broken(paragraphs: list[str]) -> list[str]:
 def paragraph_label(paragraph: str) -> str | None:
     """The numbered label a paragraph starts with, without its trailing dot.
 
-    >>> [paragraph_label(p) for p in ("9.2.1. accelerate", "9.1 usare", "7. The", "2022 was")]
+    >>> [paragraph_label(p) for p in ("9.2.1. improve", "9.1 usa", "7. The", "2022 was")]
     ['9.2.1', '9.1', '7', None]
     """
     match = _LABEL.match(paragraph)
@@ -336,7 +382,7 @@ def paragraph_label(paragraph: str) -> str | None:
 def looks_like_heading(paragraph: str) -> bool:
     """A short line with no closing punctuation that starts with a capital letter.
 
-    >>> [looks_like_heading(p) for p in ("RESOLUTION 2616 (2025)", "Photo credit: X", "It is.")]
+    >>> [looks_like_heading(p) for p in ("CHAPTER 3 (2024)", "Photo credit: X", "It is.")]
     [True, False, False]
     """
     text = paragraph.strip()
@@ -350,8 +396,8 @@ def looks_like_heading(paragraph: str) -> bool:
 def pretty_heading(heading: str) -> str:
     """Sentence case for headings printed in capitals, others unchanged.
 
-    >>> pretty_heading("RÉSOLUTION 2616 (2025)"), pretty_heading("A Comprehensive Approach")
-    ('Résolution 2616 (2025)', 'A Comprehensive Approach')
+    >>> pretty_heading("RÉSUMÉ DU RAPPORT (2024)"), pretty_heading("A Comprehensive Approach")
+    ('Résumé du rapport (2024)', 'A Comprehensive Approach')
     """
     letters = [c for c in heading if c.isalpha()]
     if letters and all(c.isupper() for c in letters):
@@ -370,7 +416,6 @@ def normalize_paragraphs(text: str) -> list[Block]:
         for part in split_glued_headings(raw):
             explicit = part.startswith(_HEADING_MARK)
             cleaned = clean_inline(part[len(_HEADING_MARK) :] if explicit else part)
-            cleaned = strip_running_header(cleaned)
             if is_artefact(cleaned):
                 logger.debug("dropped page artefact %r", cleaned[:40])
                 continue

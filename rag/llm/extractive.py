@@ -106,7 +106,7 @@ def asked_kind(question: str, lang: str) -> str | None:
     """``"number"``, ``"date"``, ``"person"`` or None: the kind of answer the question's
     first words ask for, from the language's data file.
 
-        >>> asked_kind("How many prisoners were released?", "en")
+        >>> asked_kind("How many bridges were repaired?", "en")
         'number'
     """
     head = " ".join(re.findall(r"\w+", fold(question))[:_ASK_WITHIN_WORDS])
@@ -201,9 +201,10 @@ def condense_heuristic(question: str, history: Sequence[Turn]) -> str:
     earlier question's words help retrieval find the same topic; the follow-up's own
     words still lead the ranking:
 
-        >>> condense_heuristic("And when was it abolished?",
-        ...     [Turn("user", "What did the Assembly say about the death penalty?")])
-        'And when was it abolished? Assembly death penalty'
+        >>> from rag.types import Turn
+        >>> condense_heuristic("And when was it closed?",
+        ...     [Turn("user", "What did the Council say about the fish market?")])
+        'And when was it closed? What did Council say about fish market'
     """
     q = question.strip()
     last_user = next((t.content for t in reversed(history) if t.role == "user"), "")

@@ -1,10 +1,10 @@
 """Small text helpers shared by retrieval, verification and evaluation: accent folding,
 word tokens, stop words and stemming for English, French and Italian.
 
-    >>> fold("Résolution ÉTÉ")
-    'resolution ete'
-    >>> sorted(content_terms("The prisoners were released in 2022", "en"))
-    ['2022', 'prison', 'releas']
+    >>> fold("Économie ÉTÉ")
+    'economie ete'
+    >>> sorted(content_terms("The bridges reopened in 2021", "en"))
+    ['2021', 'bridg', 'reopen']
 """
 
 from __future__ import annotations
@@ -19,23 +19,23 @@ __all__ = ["content_terms", "fold", "numbers", "stem", "stemmer", "stopwords", "
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _STEMMER_NAMES = {"en": "english", "fr": "french", "it": "italian"}
-# Elided articles ("l'Assemblée", "dell'Europa") would otherwise glue to the noun.
+# Elided articles ("l'hôtel", "dell'acqua") would otherwise glue to the noun.
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|dell|nell|all|dall|sull|un)['’]", re.IGNORECASE)
 
 
 def fold(text: str) -> str:
-    """Lower case without accents, so "Résolution" matches "resolution"."""
+    """Lower case without accents, so "Économie" matches "economie"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:
-    """Folded word tokens, elided articles removed: "l'Assemblée a" -> ["assemblee", "a"]."""
+    """Folded word tokens, elided articles removed: "l'hôtel a" -> ["hotel", "a"]."""
     return _WORD.findall(fold(_ELISION.sub("", text)))
 
 
 def numbers(text: str) -> set[str]:
-    """Numbers as written, separators removed: "39 prisoners, 1,200 km" -> {"39", "1200"}."""
+    """Numbers as written, separators removed: "12 bridges, 1,500 km" -> {"12", "1500"}."""
     return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
 
 
@@ -61,7 +61,7 @@ def stemmer(lang: str) -> Any:
 
 
 def stem(word: str, lang: str = "en") -> str:
-    """Snowball stem of a folded word: stem("prisoners") -> "prison"."""
+    """Snowball stem of a folded word: stem("bridges") -> "bridg"."""
     return str(stemmer(lang).stemWord(word))
 
 

