@@ -63,6 +63,11 @@ class Settings:
     # tokens), but the local model's answers on the CI gate samples did not follow
     # (README "Tried and not landed").
     context_rank_prior: float = 0.0
+    # An optional cross-encoder (a sentence-transformers directory; none is packaged, so
+    # unset = no reranking) that rescores the first reranker_candidates fused passages
+    # with the question (rag.rerank). Not measured here: no cross-encoder is available.
+    reranker_model: str | None = None
+    reranker_candidates: int = 20
     # The extractive backend quotes nothing when its best sentence scores under this
     # (mean of embedding cosine and rarity-weighted word coverage, rag.context). Cosines
     # differ between embedders, so unset it means the value measured for the configured
@@ -100,6 +105,8 @@ class Settings:
             raise ConfigError("RAG_COLLECTION must be at least 3 characters long.")
         if self.context_rank_prior < 0:
             raise ConfigError("RAG_CONTEXT_RANK_PRIOR must be 0 (off) or more.")
+        if self.reranker_candidates < 1:
+            raise ConfigError("RAG_RERANKER_CANDIDATES must be at least 1.")
         if self.ui_concurrency < 1:
             raise ConfigError("RAG_UI_CONCURRENCY must be at least 1.")
 

@@ -85,13 +85,18 @@ def retrieve(
     one is returned, in ``lang`` (the question's language) when retrieval found that one
     (``rag.parallel.collapse``).
 
+    With ``settings.reranker_model`` set, the first ``reranker_candidates`` fused
+    passages are put in the cross-encoder's order (``rag.rerank``) before de-duplication.
+
     Raises:
         IndexStoreError: the index cannot be read.
+        ConfigError: the reranker cannot be loaded.
     """
     from dataclasses import replace
 
     from rag.lexical import lexical_index
     from rag.parallel import collapse
+    from rag.rerank import get_reranker
 
     k = k or settings.top_k
     index = index or open_index(settings)
@@ -122,4 +127,8 @@ def retrieve(
         for p in [*(found[cid] for cid in rest if cid in found), *fetched]:
             by_id[p.chunk_id] = replace(p, score=float(vectors[p.chunk_id] @ vector))
     order = fuse(*lists)
-    return dedupe(collapse([by_id[cid] for cid in order if cid in by_id], lang), k)
+    ranked = collapse([by_id[cid] for cid in order if cid in by_id], lang)
+    reranker = get_reranker(settings)
+    if reranker is not None:
+        ranked = reranker.rerank(query, ranked, max(settings.reranker_candidates, k))
+    return dedupe(ranked, k)
