@@ -132,8 +132,13 @@ def requery(args: argparse.Namespace) -> dict[str, Any]:
     settings = settings.replace(corpus_dir=Path(args.work) / f"corpus-{args.size}")
     from rag.index import open_index
 
-    row: dict[str, Any] = {"target": args.size, "mode": args.mode, "embedder": args.embedder}
-    row["chunks"] = open_index(settings).count()
+    index = open_index(settings)
+    row: dict[str, Any] = {
+        "target": args.size,
+        "mode": args.mode,
+        "embedder": args.embedder or index.embedder.name,
+        "chunks": index.count(),
+    }
     row.update(_latencies(settings, args.queries))
     row["reader_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return row

@@ -1,11 +1,13 @@
 """The write path: corpus folder -> manifest diff -> load -> chunk -> embed -> index.
 
 A file is re-embedded only when its content hash changed, or when it was chunked by an
-older ``CHUNKING_VERSION``. For a changed file the new chunks are written first and the
-stale ones deleted after, then the manifest entry, so an interruption at any point (even
+older ``CHUNKING_VERSION``. Files are written in batches of ``RAG_INGEST_BATCH_CHUNKS``
+chunks; for each batch the new chunks (and their BM25 terms) are written first and the
+stale ones deleted after, then the manifest entries, so an interruption at any point (even
 ``kill -9``) leaves the previous version searchable and the next sync redoes the work: a
 file whose manifest entry is missing, or names chunks the store lacks, is indexed again,
-and chunks no entry names are deleted. A sync holds the index's writer lock
+and chunks no entry names are deleted. The sync ends by bringing the BM25 index in line
+with the stored chunks (``rag.index.bm25.refresh``). A sync holds the index's writer lock
 (``rag.sharing``) from its manifest read to its last write. A file that fails to load is
 reported and, if an older version was indexed, that version is kept.
 

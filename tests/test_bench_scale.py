@@ -32,34 +32,20 @@ def test_the_synthetic_corpus_is_deterministic_and_multilingual(tmp_path):
 @pytest.mark.slow
 def test_bench_scale_runs_end_to_end_at_a_tiny_size(tmp_path):
     out = tmp_path / "scale.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.scale",
-            "--sizes",
-            "200",
-            "--modes",
-            "embedded",
-            "--embedder",
-            "use-multilingual-v3",
-            "--queries",
-            "5",
-            "--raw-sample",
-            "100",
-            "--work",
-            str(tmp_path / "work"),
-            "--out",
-            str(out),
-            "--no-plot",
-            "--no-seeds",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    common = [
+        *("--sizes", "200", "--modes", "embedded", "--embedder", "use-multilingual-v3"),
+        *("--queries", "5", "--work", str(tmp_path / "work"), "--out", str(out)),
+        *("--no-plot", "--no-seeds"),
+    ]
+    for extra in (["--raw-sample", "100"], ["--requery"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.scale", *common, *extra],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
     rows = json.loads(out.read_text())["rows"]
     assert len(rows) == 1
     row = rows[0]
@@ -80,5 +66,6 @@ def test_bench_scale_runs_end_to_end_at_a_tiny_size(tmp_path):
         assert row[key] > 0, key
     assert row["dense_p95_ms"] >= row["dense_p50_ms"]
     assert row["hybrid_p95_ms"] >= row["hybrid_p50_ms"]
+    assert row["reader_rss_mb"] > 0  # the --requery run measured the same row again
     corpus = sorted((tmp_path / "work" / "corpus-200").glob("*.txt"))
     assert {p.name.split("-")[-1][:2] for p in corpus} == set(LANGS)

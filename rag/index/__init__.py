@@ -20,7 +20,9 @@ retried once on a freshly opened client before its error reaches the user.
     passages = index.query(vector, k=5)
 
 Modules: ``connection`` (clients, one per location, and the writer lock), ``chunks``
-(``ChunkIndex``, ``open_index``, ``drop_index``), ``records`` (metadata <-> objects).
+(``ChunkIndex``, ``open_index``, ``drop_index``), ``records`` (metadata <-> objects),
+``terms`` (each chunk's BM25 terms, in sqlite next to the index or in a per-machine cache
+for a server) and ``bm25`` (the BM25 scoring structure kept in step with the collection).
 """
 
 from rag.index.chunks import ChunkIndex, drop_index, open_index
