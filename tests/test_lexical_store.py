@@ -225,3 +225,13 @@ def test_server_mode_clients_keep_their_own_caches_in_step(chroma_url, make_sett
     assert hits and hits[0][0].startswith("island")
     assert reader_store.ids() == reader_index.ids()
     assert _results(lexical_index(reader_index)) == _results(_scratch(tmp_path, writer.corpus_dir))
+
+
+def test_a_term_store_that_cannot_be_opened_is_one_clear_error(tmp_path):
+    from rag.errors import IndexStoreError
+    from rag.index.terms import TermStore
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(IndexStoreError, match="BM25 term store"):
+        TermStore(blocker / "lexical" / "x.sqlite3").version()

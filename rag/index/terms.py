@@ -36,6 +36,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag.errors import IndexStoreError
+
 if TYPE_CHECKING:
     from rag.config import Settings
 
@@ -61,11 +63,18 @@ class TermStore:
     def _db(self) -> Iterator[sqlite3.Connection]:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_SCHEMA)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.executescript(_SCHEMA)
+            except (OSError, sqlite3.Error) as exc:
+                raise IndexStoreError(
+                    f"Cannot open the BM25 term store {self.path} ({exc}). Its folder must be "
+                    "writable: check RAG_DATA_DIR (or RAG_LEXICAL_CACHE_DIR with a Chroma "
+                    "server). Deleting the file is safe: it is rebuilt from the index."
+                ) from exc
             self._local.conn = conn
         yield conn
 
