@@ -1,7 +1,7 @@
 """Cited question answering over a folder of documents, offline.
 
     >>> from rag import answer
-    >>> a = answer("Who signed the joint statement?")
+    >>> a = answer("When does the first ferry leave?")
     >>> print(a.text, [c.source for c in a.citations])
 
 Heavy libraries (torch, chromadb, llama.cpp, gradio) load on first use, not on import.

@@ -1,10 +1,10 @@
 """The read path, orchestration only: condense -> retrieve -> generate -> verify -> decide.
 
->>> a = answer("How many political prisoners does the Assembly want released?")
+>>> a = answer("How many wooden bridges does the town council want repaired?")
 >>> a.text
-'... releasing 39 political prisoners ... [1].'
+'... repairing 39 wooden bridges ... [1].'
 >>> a.citations[0].source, a.citations[0].locator
-('003_8055ac30947230f7.txt', 'Resolution 2616 (2025), §5')
+('harbour_report.txt', 'Harbour Report 2024, §5')
 
 Every step is a small unit of its own; this module only calls them in order and records
 the route in ``Answer.trace``:

@@ -6,9 +6,9 @@ overlap between the pieces of one paragraph), then word boundaries, then charact
 A chunk never crosses a language boundary, and its text is always a slice of the
 document: ``chunk.text == doc.text[chunk.start:chunk.end]``.
 
-    doc = load_document(Path("seeds/003_8055ac30947230f7.txt"), Path("seeds"))
+    doc = load_document(Path("docs/harbour_report.txt"), Path("docs"))
     [c.locator for c in chunk_document(doc)][:3]
-    -> ['paragraphs 1–6', 'Resolution 2616 (2025), §1', 'Resolution 2616 (2025), §2']
+    -> ['paragraphs 1–6', 'Harbour Report 2024, §1', 'Harbour Report 2024, §2']
 
 The default budget (160 tokens) keeps each chunk under the 256 word pieces that
 all-MiniLM-L6-v2 embeds; anything beyond would be silently truncated.

@@ -7,18 +7,18 @@ and 0 when the sentence states a number that is neither in the passage's label (
 year and locator, not the day of the document's date: see ``Passage.label``) nor in the
 passage sentence that shares most of its words (or a runner-up sharing at least half as
 many). Numbers are what small models invent most, and a "20" elsewhere in the passage
-is no support for "refused 20 times".
+is no support for "delayed 20 times".
 A sentence is supported when the score is >= ``THRESHOLD``. A supported sentence that
 copies its quote but adds "only" (or another limiter or negation) to the copied words, or
 leaves out the quote's "not", is put back to what the quote says (``keep_polarity``); one
-that copies its quote but puts a name where the quote has another subject ("Ashimbayev
+that copies its quote but puts a name where the quote has another subject ("Olsen
 emphasized ..." for "speakers emphasized ...") is unsupported (``swapped_subject``).
 
-    >>> p = [Passage("c1", "a.txt", "The Assembly calls for releasing 39 political prisoners.", 1)]
-    >>> verify("The Assembly wants 39 political prisoners released [1].", p).citations[0].n
+    >>> p = [Passage("c1", "a.txt", "The council calls for repairing 39 wooden bridges.", 1)]
+    >>> verify("The council wants 39 wooden bridges repaired [1].", p).citations[0].n
     1
-    >>> verify("The Assembly wants 40 prisoners released [1].", p).unsupported
-    ['The Assembly wants 40 prisoners released.']
+    >>> verify("The council wants 40 bridges repaired [1].", p).unsupported
+    ['The council wants 40 bridges repaired.']
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ _VARIANTS: list[tuple[re.Pattern[str], str]] = [
     ),  # source [3] on page 5
     (re.compile(r"【(\d+)[^】]*】"), r"[\1]"),
 ]
-# A list number opening a paragraph ("4. The Assembly ...", "9.2.2. consider ...").
+# A list number opening a paragraph ("4. The council ...", "9.2.2. consider ...").
 _ENUMERATOR = re.compile(r"\(?\d+(?:\.\d+)*[.)]")
 _SENT_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 _ABBREVIATION = re.compile(
@@ -124,13 +124,13 @@ def sentences(text: str) -> list[str]:
     """Split an answer into sentences, keeping each sentence's markers with it.
 
     A full stop after an abbreviation does not end a sentence: a piece that starts with
-    a digit or a lower-case letter ("Sept. 30", "No. 210", "n. 2616"), or that follows
+    a digit or a lower-case letter ("Sept. 30", "No. 12", "n. 48"), or that follows
     "Mr.", "Doc." and the like, continues the sentence before it; so does the text after
-    a paragraph number ("4. The Assembly ..." is one sentence). A list item's number
+    a paragraph number ("4. The council ..." is one sentence). A list item's number
     after a finished item ("...; 9.3. to increase ...") starts a new sentence. Markers
-    written after the full stop ("... released. [1] Next") belong to the sentence before
+    written after the full stop ("... repaired. [1] Next") belong to the sentence before
     them:
-    ["... released. [1]", "Next"]. The rules hold for English, French and Italian.
+    ["... repaired. [1]", "Next"]. The rules hold for English, French and Italian.
     """
     out: list[str] = []
     for part in _SENT_END.split(text.strip()):
@@ -143,8 +143,8 @@ def sentences(text: str) -> list[str]:
         part = part.strip()
         if not part:
             continue
-        # A list item's number after an item that ended ("...(Groupe Pompidou); 9.3. à
-        # accroître ...") opens the next item, unlike "Sept. 30" or "No. 210".
+        # A list item's number after an item that ended ("...(la bibliothèque municipale); 9.3. à
+        # accroître ...") opens the next item, unlike "Sept. 30" or "No. 12".
         next_item = (
             bool(out)
             and _ENUMERATOR.fullmatch(part) is not None
@@ -171,7 +171,7 @@ def sentences(text: str) -> list[str]:
 
 def _anchors(text: str) -> tuple[set[str], set[str]]:
     """Numbers and names (capitalised words after the first, folded, 5-letter prefix):
-    what a translation keeps. "Kazakistan" and "Kazakhstan" share "kazak"."""
+    what a translation keeps. "Lisbona" and "Lisbon" share "lisbo"."""
     toks = re.findall(r"[^\W\d_][\w’'-]*", text)
     names = {fold(t)[:5] for t in toks[1:] if t[0].isupper() and len(t) >= 3}
     return numbers(text), names
@@ -182,11 +182,11 @@ def _cross_lingual_support(claim: str, passage: str, heading: str) -> tuple[floa
     supported (1.0) when every number it states is in the passage sentence holding most
     of its anchors (numbers and names) or in the heading, and at least half of its
     anchors are there: a number, or two names at least; else 0.0. Names may be translated
-    ("Parlamento"/"Parliament"), numbers may not.
+    ("Biblioteca"/"Library"), numbers may not.
 
-    "L'Assemblée demande de libérer 39 prisonniers politiques" is supported by
-    "... releasing 39 political prisoners ..." in §5 of "Resolution 2616"; "... libérer
-    40 prisonniers" is not. What this cannot check is a wrong statement about the right
+    "Le conseil demande de réparer 39 ponts en bois" is supported by
+    "... repairing 39 wooden bridges ..." in §5 of "Harbour Report 2024"; "... réparer
+    40 ponts" is not. What this cannot check is a wrong statement about the right
     names and numbers: the price of answering in the question's language.
     """
     nums, names = _anchors(claim)
@@ -218,7 +218,7 @@ def support(
     matches it (the quote). See the module docstring for the definition.
 
     ``heading`` is what the model saw around the passage text (its title, year and
-    locator, ``Passage.label``): "Resolution 2616 (2025)" is a fact of the
+    locator, ``Passage.label``): "Harbour Report 2024" is a fact of the
     source too.
     A claim in another language than the passage (``passage_lang``) is checked by its
     numbers and names (``_cross_lingual_support``).
@@ -234,7 +234,7 @@ def support(
     overlaps = [len(terms & content_terms(s, lang)) for s in parts]
     order = sorted(range(len(parts)), key=lambda i: -overlaps[i])
     # Numbers must come from where the claim's words are (its best-matching passage
-    # sentences, or the heading), not from anywhere: "refused 20 times" is not supported
+    # sentences, or the heading), not from anywhere: "delayed 20 times" is not supported
     # by "... for the twenty-fifth time ... 20 January 2022".
     top = overlaps[order[0]]
     near = " ".join([heading, *(parts[i] for i in order[:2] if overlaps[i] * 2 >= top)])
@@ -248,17 +248,17 @@ def support(
 def _dangling(sentence: str, lang: str) -> bool:
     """Whether the sentence's closing markers stand where its object should be: the word
     before them is a function word ("approvato da [1][2][3].", "They are [2] and [3].") or
-    the sentence stops at a colon ("... calls on the authorities to: [1]."). A comma
-    before the markers is not enough: "... was adopted on December 8, 2023, [1]." is
+    the sentence stops at a colon ("... asks the harbour office to: [1]."). A comma
+    before the markers is not enough: "... was opened on December 8, 2023, [1]." is
     whole (measured: refusing it cost a correct answer)."""
     m = _TRAILING_MARKERS.search(sentence)
     if not m:
         return False
     if m[2].strip() == ":":
-        return True  # "L'Assemblée appelle les autorités du Kazakhstan: [1]." (measured)
+        return True  # "Le conseil demande au port de: [1]." (a measured case, reworded)
     word = fold(m[1] or "")
     if word in words_of_all("pronouns"):
-        return False  # "The Assembly adopted it [1]." is whole
+        return False  # "The council adopted it [1]." is whole
     return word in stopwords(lang) or word in stopwords("en")
 
 
@@ -275,8 +275,8 @@ def _complete(
     lang: str,
     scored: dict[int, tuple[float, str]],
 ) -> list[int]:
-    """Add the citation a supported claim is missing: "Ashimbayev signed the statement
-    issued in Strasbourg on Sept. 30 [1]." cites the signing sentence, and the place and
+    """Add the citation a supported claim is missing: "Olsen signed the harbour lease
+    in Bergen on Sept. 30 [1]." cites the signing sentence, and the place and
     date are in another passage, which the claim then cites as well ([1][2]). Same-
     language passages only (the word-share score means nothing across languages)."""
     if len(good) != 1 or passages[good[0] - 1].lang != lang:
@@ -303,7 +303,7 @@ def _complete(
 def _joint_quote(claim: str, p: Passage, lang: str) -> str:
     """What to quote for a source that supports ``claim`` only together with another:
     its sentence sharing most words with the claim (two at least: one shared word is
-    chance), or else its label ("Risoluzione 2616 (2025), §4" gave the "n. 2616" of the
+    chance), or else its label ("Regolamento 48 (2024), §4" gave the "n. 48" of the
     claim)."""
     terms = content_terms(claim, lang)
     parts = sentences(p.text) or [p.text]
@@ -365,7 +365,7 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
         if passages[good[0] - 1].lang in ("", clang) and scored.get(good[0]):
             quote = scored[good[0]][1]
             if swapped_subject(claim, quote):
-                unsupported.append(claim)  # "Ashimbayev emphasized" for "speakers emphasized"
+                unsupported.append(claim)  # "Olsen emphasized" for "speakers emphasized"
                 continue
             claim = keep_polarity(claim, quote)
         end = claim[-1] if claim[-1] in ".!?;:" else ""

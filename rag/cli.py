@@ -4,7 +4,7 @@ Every ``RAGError`` ends as one line on stderr and exit code 1; its traceback is 
 only with ``--verbose``.
 
     rag ingest seeds/            # incremental; --rebuild re-embeds everything
-    rag ask "Who signed the joint statement?" --json
+    rag ask "When does the first ferry leave?" --json
     rag stats --json
     rag serve --port 7860
     rag eval --dataset eval/dev.jsonl --backend extractive --json out.json

@@ -15,7 +15,7 @@
 Models load lazily, once per process; long work is batched, with a progress bar.
 
     emb = get_embedder(Settings())
-    vecs = emb.embed(["Who signed the joint statement?"])   # shape (1, emb.dim), unit length
+    vecs = emb.embed(["When does the first ferry leave?"])   # shape (1, emb.dim), unit length
 """
 
 from __future__ import annotations

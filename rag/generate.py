@@ -8,7 +8,7 @@ sentences itself. Either way the result is text with markers, which verification
     gen = Generation(question, context, backend, settings, lang="en")
     for delta in gen.stream():
         print(delta, end="")
-    gen.text      # 'It was signed in Strasbourg [1].'
+    gen.text      # 'It was signed in Lyon [1].'
 """
 
 from __future__ import annotations

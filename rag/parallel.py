@@ -1,6 +1,6 @@
 """Parallel texts: one document printed in several languages, linked paragraph by paragraph.
 
-A resolution, a manual or a treaty is often published with its translations in one file.
+A bylaw, a manual or a treaty is often published with its translations in one file.
 Retrieval then finds the same paragraph three times, and a small context holds three
 copies of one fact instead of three facts. At ingest, ``link`` records on each chunk the
 chunks of the same document that translate it; at retrieval, ``collapse`` keeps one
@@ -17,7 +17,7 @@ The rule, which needs no vocabulary of any language:
   in one language, one in the other) links nothing: the pairing would be a guess.
 
     >>> [c.translations for c in link(doc, chunk_document(doc))]   # doctest: +SKIP
-    [(), ('res-9b1…', 'res-77c…'), ...]
+    [(), ('doc-9b1…', 'doc-77c…'), ...]
 """
 
 from __future__ import annotations

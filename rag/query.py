@@ -2,9 +2,9 @@
 of a question asked in another language.
 
     standalone("And when was it adopted?", history, backend)
-    # -> "When was Resolution 2616 adopted?"
-    in_english("Qui a signé la déclaration ?", "fr", backend, settings)
-    # -> "Who signed the statement?"
+    # -> "When was the harbour bylaw adopted?"
+    in_english("Qui a signé le bail ?", "fr", backend, settings)
+    # -> "Who signed the lease?"
 
 With an LLM backend the model rewrites; the extractive backend appends the previous
 turn's key terms (``rag.llm.extractive.condense_heuristic``) and reads questions as asked.

@@ -3,8 +3,8 @@
 ``check_question`` returns the question stripped, or raises one ``QuestionError`` whose
 message says what to change:
 
-    >>> check_question("  Who signed the joint statement?  ")
-    'Who signed the joint statement?'
+    >>> check_question("  When does the first ferry leave?  ")
+    'When does the first ferry leave?'
     >>> check_question("Who signed\\x07 it?")
     Traceback (most recent call last):
     ...

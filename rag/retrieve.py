@@ -7,7 +7,7 @@ the lists it appears in. RRF needs no score calibration between the two, and a c
 found by both ranks first. ``Passage.score`` stays the dense cosine similarity, which
 means something to a reader; the order is the fused one.
 
-    passages = retrieve("How many political prisoners?", settings)   # best first
+    passages = retrieve("How many wooden bridges?", settings)   # best first
 """
 
 from __future__ import annotations

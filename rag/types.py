@@ -29,7 +29,7 @@ class Paragraph:
     ``doc.text[p.start:p.end] == p.text``. ``label`` is a numbered paragraph label
     such as ``"9.2.1"`` (no trailing dot) when the paragraph starts with one.
     ``heading`` is the nearest preceding heading of the same section, used for a
-    human locator ("Resolution 2616 (2025), §7").
+    human locator ("Harbour Report 2024, §7").
     """
 
     text: str
@@ -111,7 +111,7 @@ class Passage:
     def label(self) -> str:
         """Title, the date's year and locator: what supports a claim's numbers besides
         the text. A small model writes an article's date as the date of the event it
-        reports ("the referendum would be held on November 14", from an article dated
+        reports ("the ferry line would reopen on November 14", from an article dated
         2025-11-14 that says "in 2027"), so the day is no support; the year is, since
         answers restate a question's "in November 2025"."""
         year = (self.date or "")[:4]

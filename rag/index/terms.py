@@ -3,7 +3,7 @@
 Tokenizing is the expensive part of a BM25 index (sentence splitting and stemming: ~5 ms
 a chunk), so each chunk is tokenized once, when it is written, and its terms kept here:
 
-    chunks(id PRIMARY KEY, terms, sentences)   terms: "prison releas 39"; sentences: one
+    chunks(id PRIMARY KEY, terms, sentences)   terms: "bridg repair 39"; sentences: one
                                                sentence's terms per line
     meta(key PRIMARY KEY, value)               version: bumped by every change (same
                                                transaction); source: the collection
@@ -21,7 +21,7 @@ With a Chroma server each client machine keeps its own cache under
 collection id, so a recreated collection never meets an old cache.
 
     store = term_store(path)
-    store.put([("a-1", "prison releas", "prison releas")])
+    store.put([("a-1", "bridg repair", "bridg repair")])
     store.version()   # "1"
 """
 
