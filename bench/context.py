@@ -9,6 +9,9 @@ budget exactly as the read path does (``rag.context``; the ``-prior`` keys with 
 retrieval-rank prior of ``--rank-prior``, 0.2), and the share of questions with an
 evidence quote inside the context. The question is read as asked (no translation: that
 needs the LLM), so French and Italian figures are a lower bound for the local model.
+With ``--english-from RESULT.json ...`` (``rag eval`` results of an LLM backend), a French
+or Italian question that has the LLM's English wording in one of those runs is searched and
+ranked with it too, as the read path does; questions without one are read as asked.
 ``candidates`` is the ceiling: evidence anywhere in the retrieved passages;
 ``candidates_any_language`` also counts a quote found in a translation of one of them
 (``rag.parallel``: retrieval keeps one language of a paragraph, the dataset may quote
@@ -35,8 +38,23 @@ from rag.sync import sync_corpus
 BUDGETS = (256, 384, 512, 768)
 
 
+def english_wordings(results: list[Path]) -> dict[str, str]:
+    """Question -> the LLM's English wording of it, from the condense step of eval records."""
+    out: dict[str, str] = {}
+    for path in results:
+        for q in json.loads(path.read_text(encoding="utf-8")).get("questions", []):
+            for step in q.get("trace") or []:
+                if step.get("step") == "condense" and step.get("english"):
+                    out[q["question"]] = step["english"]
+    return out
+
+
 def measure(
-    dataset: Path, corpus: Path, data: Path, rank_prior: float = 0.2
+    dataset: Path,
+    corpus: Path,
+    data: Path,
+    rank_prior: float = 0.2,
+    english: dict[str, str] | None = None,
 ) -> dict[str, dict[str, float]]:
     s = Settings(data_dir=data, corpus_dir=corpus, llm_backend="extractive")
     sync_corpus(s)
@@ -45,8 +63,11 @@ def measure(
     for it in load_dataset(dataset):
         if not it.answerable or not it.evidence:
             continue
-        ps = retrieve(it.question, s, k=s.context_candidates, index=index, lang=it.lang)
-        ranked = rank_sentences([(it.question, it.lang)], ps, index.embedder)
+        en = (english or {}).get(it.question) if it.lang != "en" else None
+        also = [en] if en else []
+        ps = retrieve(it.question, s, k=s.context_candidates, index=index, also=also, lang=it.lang)
+        wordings = [(it.question, it.lang)] + [(w, "en") for w in also]
+        ranked = rank_sentences(wordings, ps, index.embedder)
         hits = {"candidates": any(matching_quotes([p.text for p in ps], it.evidence))}
         # The evidence may be quoted from a translation of the paragraph retrieval kept.
         linked = index.get(sorted({t for p in ps for t in p.translations}))
@@ -71,11 +92,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="bench/results/context.json")
     ap.add_argument("--rank-prior", type=float, default=0.2, help="for the -prior keys")
+    ap.add_argument(
+        "--english-from",
+        nargs="*",
+        type=Path,
+        default=[],
+        metavar="RESULT.json",
+        help="rag eval results whose LLM English wordings are used as the read path uses them",
+    )
     args = ap.parse_args()
+    english = english_wordings(args.english_from)
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, dataset, corpus in datasets():
-            results[label] = got = measure(dataset, corpus, Path(tmp) / label, args.rank_prior)
+            results[label] = got = measure(
+                dataset, corpus, Path(tmp) / label, args.rank_prior, english
+            )
             print(label, json.dumps(got["all"]))
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
 

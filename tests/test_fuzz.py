@@ -179,7 +179,11 @@ def _check_verify(rng: random.Random) -> int:
         assert 1 <= c.n <= len(passages)
         p = passages[c.n - 1]
         assert (c.source, c.chunk_id) == (p.source, p.chunk_id)
-        assert " ".join(c.quote.split()) in " ".join(p.text.split()), c.quote
+        # A claim may be supported by its source's label (README: "or in the source's
+        # title, year or locator"); then the label is the quote. Nothing else may be.
+        quote = " ".join(c.quote.split())
+        labels = {" ".join((x or "").split()) for x in (p.locator, p.title)} - {""}
+        assert quote in " ".join(p.text.split()) or quote in labels, c.quote
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", checked.text)}
     assert markers <= set(numbers), checked.text
     return len(checked.citations)
