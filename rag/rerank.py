@@ -13,7 +13,6 @@ the rest keep their fused order behind them. ``Passage.score`` stays the dense c
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,8 +37,9 @@ class Reranker:
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from rag.embeddings import offline_hub
+
+                offline_hub()  # before the import: huggingface_hub reads it then
                 from sentence_transformers import CrossEncoder
 
                 try:
