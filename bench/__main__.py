@@ -121,6 +121,19 @@ def bench_answers(settings: Any, questions: list[str]) -> dict[str, Any]:
     }
 
 
+def _without_states(settings: Any, questions: list[str]) -> dict[str, Any]:
+    """``bench_answers`` with the shared model's prompt states off, then on again."""
+    from rag.llm.llamacpp import LlamaCppBackend
+    from rag.llm.prompt_states import prompt_states
+
+    llm = LlamaCppBackend.from_settings(settings).load()
+    llm.set_cache(None)
+    try:
+        return bench_answers(settings, questions)
+    finally:
+        llm.set_cache(prompt_states(settings.llm_state_cache_mb))
+
+
 def _budgets(value: str) -> list[int]:
     """ "320,256" -> [320, 256]; anything else is a usage error, not a traceback."""
     try:
@@ -146,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated source budgets to compare for the LLM backends in one run, "
         "e.g. 320,256 (default: the settings' own)",
     )
+    p.add_argument(
+        "--without-prompt-states",
+        action="store_true",
+        help="also run llamacpp with its kept prompt states off (rag.llm.prompt_states), "
+        "first, in the same process: the ratio is what the states save",
+    )
     args = p.parse_args(argv)
 
     from rag.config import Settings
@@ -167,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         budgets = args.context_tokens
         for backend in args.backends.split(","):
             settings = Settings(data_dir=work / "data", corpus_dir=corpus, llm_backend=backend)
+            if backend == "llamacpp" and args.without_prompt_states:
+                out["llamacpp@no-states"] = _without_states(settings, questions)
+                print("llamacpp@no-states:", json.dumps(out["llamacpp@no-states"]))
             if backend == "extractive" or not budgets:
                 out[backend] = bench_answers(settings, questions)
                 print(f"{backend}:", json.dumps(out[backend]))

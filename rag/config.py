@@ -90,6 +90,10 @@ class Settings:
     relevance_check: bool = True
     request_timeout: float = 120.0
     llm_threads: int = 0  # 0 = number of CPU cores
+    # Memory for the local model's states after its last calls (rag.llm.prompt_states):
+    # a prompt that starts like one of them (the same system prompt) resumes there
+    # instead of evaluating those tokens again. ~30 KB per token; 0 = off.
+    llm_state_cache_mb: int = 128
 
     def __post_init__(self) -> None:
         if self.llm_backend not in BACKENDS:

@@ -1,12 +1,14 @@
 """The ``llamacpp`` backend: a local GGUF model through llama-cpp-python, fully offline.
 
-The only module that imports ``llama_cpp`` (lazily, on first generation). The model is
+With ``rag.llm.prompt_states``, the only module that imports ``llama_cpp`` (lazily, on
+first generation). The model is
 loaded once per process and shared: loading takes seconds and ~2 GB of RAM. llama.cpp
 contexts are not thread-safe, so generations take turns in one queue per process
 (``rag.llm.queue``, first come first served); a generation that has to wait reports the
 wait to the answer it belongs to (``Backend.reporting_waits``), which the UI shows.
-Keeping one ``Llama`` object also keeps its evaluated prompt: the next prompt that
-starts with the same tokens (the fixed system prompt) skips them.
+Keeping one ``Llama`` object also keeps its evaluated prompts: the next prompt that
+starts with the same tokens as a recent one (its fixed system prompt) resumes from that
+state instead of evaluating them again (``rag.llm.prompt_states``).
 
     backend = LlamaCppBackend.from_settings(Settings.from_env())
     for chunk in backend.stream(Request(question, passages, messages=build_messages(...))):
@@ -82,19 +84,21 @@ def default_threads(settings: Settings) -> tuple[int, int]:
     return max(1, cores // 2), cores
 
 
-def _load(path: Path, n_ctx: int, n_threads: int, n_threads_batch: int) -> Any:
+def _load(path: Path, n_ctx: int, n_threads: int, n_threads_batch: int, states_mb: int = 0) -> Any:
     key = str(path.resolve())
     with _load_lock:
         llm = _models.get(key)
         if llm is not None and llm.n_ctx() >= n_ctx:
             return llm
         try:
-            from llama_cpp import Llama
+            from rag.llm.prompt_states import prompt_states, resuming_llama
+
+            llama_class = resuming_llama()
         except ImportError:
             raise BackendError(f"llama-cpp-python is not installed: {INSTALL_HINT}.") from None
         started = time.perf_counter()
         try:
-            llm = Llama(
+            llm = llama_class(
                 model_path=key,
                 n_ctx=n_ctx,
                 n_threads=n_threads,
@@ -106,6 +110,7 @@ def _load(path: Path, n_ctx: int, n_threads: int, n_threads_batch: int) -> Any:
                 f"Cannot load the GGUF model {path} ({exc}): check that it is a complete GGUF "
                 "file, or unset RAG_LLM_MODEL to use the packaged model."
             ) from exc
+        llm.set_cache(prompt_states(states_mb))
         log.info(
             "Loaded %s (n_ctx=%d, threads=%d/%d) in %.1f s",
             path.name,
@@ -165,11 +170,13 @@ class LlamaCppBackend(Backend):
         n_ctx: int = 2560,
         n_threads: int | None = None,
         n_threads_batch: int | None = None,
+        states_mb: int = 0,
     ) -> None:
         self.path = Path(path)
         self.n_ctx = n_ctx
         self.n_threads = n_threads or 1
         self.n_threads_batch = n_threads_batch or os.cpu_count() or 1
+        self.states_mb = states_mb  # rag.llm.prompt_states; the first load in a process sets it
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LlamaCppBackend:
@@ -184,11 +191,12 @@ class LlamaCppBackend(Backend):
             n_ctx=context_size(settings),
             n_threads=n_threads,
             n_threads_batch=n_threads_batch,
+            states_mb=settings.llm_state_cache_mb,
         )
 
     def load(self) -> Any:
         """The shared ``llama_cpp.Llama`` for this model (loads it on first call)."""
-        return _load(self.path, self.n_ctx, self.n_threads, self.n_threads_batch)
+        return _load(self.path, self.n_ctx, self.n_threads, self.n_threads_batch, self.states_mb)
 
     def stream(self, request: Request) -> Iterator[str]:
         """Yield the reply as llama.cpp generates it.
