@@ -5,8 +5,7 @@
 For each dataset (dev and test over seeds/, every eval/<name>/test.jsonl over its corpus):
 a fresh index in a temp dir with the default embedder, ``retrieve(k=context_candidates)``
 for every answerable question with evidence, the sentences ranked and compressed to each
-budget exactly as the read path does (``rag.context``; the ``-prior`` keys with a
-retrieval-rank prior of ``--rank-prior``, 0.2), and the share of questions with an
+budget exactly as the read path does (``rag.context``), and the share of questions with an
 evidence quote inside the context. The question is read as asked (no translation: that
 needs the LLM), so French and Italian figures are a lower bound for the local model.
 With ``--english-from RESULT.json ...`` (``rag eval`` results of an LLM backend), a French
@@ -53,7 +52,6 @@ def measure(
     dataset: Path,
     corpus: Path,
     data: Path,
-    rank_prior: float = 0.2,
     english: dict[str, str] | None = None,
 ) -> dict[str, dict[str, float]]:
     s = Settings(data_dir=data, corpus_dir=corpus, llm_backend="extractive")
@@ -74,10 +72,8 @@ def measure(
         texts = [p.text for p in [*ps, *linked]]
         hits["candidates_any_language"] = any(matching_quotes(texts, it.evidence))
         for b in BUDGETS:
-            ctx = compress(ps, ranked, b, s.context_rank_prior)
+            ctx = compress(ps, ranked, b)
             hits[str(b)] = any(matching_quotes([p.text for p in ctx], it.evidence))
-            ctx = compress(ps, ranked, b, rank_prior)
-            hits[f"{b}-prior"] = any(matching_quotes([p.text for p in ctx], it.evidence))
         for key in (it.lang, "all"):
             counts[key]["n"] += 1
             for name, hit in hits.items():
@@ -91,7 +87,6 @@ def measure(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="bench/results/context.json")
-    ap.add_argument("--rank-prior", type=float, default=0.2, help="for the -prior keys")
     ap.add_argument(
         "--english-from",
         nargs="*",
@@ -105,9 +100,7 @@ def main() -> None:
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, dataset, corpus in datasets():
-            results[label] = got = measure(
-                dataset, corpus, Path(tmp) / label, args.rank_prior, english
-            )
+            results[label] = got = measure(dataset, corpus, Path(tmp) / label, english)
             print(label, json.dumps(got["all"]))
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
 

@@ -56,7 +56,7 @@ def _context(
     from rag.prompt import neutralize
 
     ranked = rank_sentences(wordings, passages, get_embedder(settings))
-    kept = compress(passages, ranked, settings.context_tokens, settings.context_rank_prior)
+    kept = compress(passages, ranked, settings.context_tokens)
     return [replace(p, text=neutralize(p.text)) for p in kept]
 
 

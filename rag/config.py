@@ -57,12 +57,6 @@ class Settings:
     # Passages an LLM's context is chosen from (their best sentences within
     # context_tokens): more candidates cost no prompt tokens.
     context_candidates: int = 8
-    # What a passage's retrieval rank adds to its sentences' scores when the context is
-    # chosen: prior / (1 + rank) (rag.context.compress). Off: with all-MiniLM-L6-v2, 0.2
-    # puts more evidence in the context (bench.context; test 0.626 -> 0.652 at 256
-    # tokens), but the local model's answers on the CI gate samples did not follow
-    # (README "Tried and not landed").
-    context_rank_prior: float = 0.0
     # An optional cross-encoder (a sentence-transformers directory; none is packaged, so
     # unset = no reranking) that rescores the first reranker_candidates fused passages
     # with the question (rag.rerank). Not measured here: no cross-encoder is available.
@@ -107,8 +101,6 @@ class Settings:
             raise ConfigError("RAG_CHUNK_TOKENS must be at least 32.")
         if len(self.collection) < 3:
             raise ConfigError("RAG_COLLECTION must be at least 3 characters long.")
-        if self.context_rank_prior < 0:
-            raise ConfigError("RAG_CONTEXT_RANK_PRIOR must be 0 (off) or more.")
         if self.reranker_candidates < 1:
             raise ConfigError("RAG_RERANKER_CANDIDATES must be at least 1.")
         if self.ui_concurrency < 1:

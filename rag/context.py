@@ -1,8 +1,7 @@
 """Contextual compression: the LLM sees the sentences that matter, not whole chunks.
 
 Prompt processing runs at ~40-70 tokens/s on two cores, so every context token costs time
-to first token. Every retrieved sentence is ranked (``rank_sentences``; optionally plus a
-prior for its passage's retrieval rank, ``Settings.context_rank_prior``, off by default).
+to first token. Every retrieved sentence is ranked (``rank_sentences``).
 ``compress`` keeps the best sentences, greedily, until the token budget is spent, and
 rebuilds each passage from its kept sentences in their original order ("…" where text was
 skipped). Passages with nothing kept are dropped; the rest are ordered by
@@ -34,7 +33,6 @@ def compress(
     passages: Sequence[Passage],
     ranked: Sequence[tuple[int, str, float]],
     budget_tokens: int,
-    rank_prior: float = 0.0,
 ) -> list[Passage]:
     """Passages cut down to their best sentences within ``budget_tokens``.
 
@@ -43,14 +41,9 @@ def compress(
         ranked: ``(passage_index, sentence, score)`` for candidate sentences
             (``rank_sentences``); sentences are verbatim substrings of passages.
         budget_tokens: cl100k tokens for all passage texts plus their wrappers.
-        rank_prior: what retrieval's order adds to a sentence's score: ``rank_prior /
-            (1 + passage_index)``. Retrieval read the whole chunk with every wording of
-            the question and two rankers; a sentence's own score reads one sentence.
 
     The best sentence is always kept, even over budget, so there is always a context.
     """
-    if rank_prior:
-        ranked = sorted(ranked, key=lambda c: -(c[2] + rank_prior / (1 + c[0])))
     chosen: dict[int, list[str]] = {}
     used = 0
     for index, sentence, _ in ranked:

@@ -79,14 +79,3 @@ def test_rank_sentences_skips_a_passage_without_a_sentence(embedder):
     ]
     ranked = rank_sentences([("When did the harbour open?", "en")], passages, embedder)
     assert [(i, s) for i, s, _ in ranked] == [(1, "The harbour opened in 1999.")]
-
-
-def test_a_rank_prior_lets_the_better_retrieved_passage_win_a_close_call():
-    ranked = [(1, "It opened in 1999.", 0.62), (0, "First fact about bridges.", 0.60)]
-    room = count_tokens("First fact about bridges.") + PASSAGE_OVERHEAD_TOKENS
-    assert [p.chunk_id for p in compress(P, ranked, room)] == ["b"]
-    # 0.60 + 0.2 / 1 beats 0.62 + 0.2 / 2: passage a was retrieved first.
-    assert [p.chunk_id for p in compress(P, ranked, room, rank_prior=0.2)] == ["a"]
-    # A prior cannot lift a clearly worse sentence over a much better one.
-    far = [(1, "It opened in 1999.", 0.9), (0, "First fact about bridges.", 0.6)]
-    assert [p.chunk_id for p in compress(P, far, room, rank_prior=0.2)] == ["b"]
