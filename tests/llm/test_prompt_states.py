@@ -1,5 +1,5 @@
 """Kept prompt states (rag.llm.prompt_states) with the real local model: a call whose
-system prompt was evaluated a few calls ago resumes there, and replies as without."""
+system prompt was evaluated a few calls ago resumes there, and still answers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from rag.config import Settings
 from rag.llm.base import Request
 from rag.llm.llamacpp import LlamaCppBackend
+from rag.llm.prompt_states import prompt_states
 
 pytestmark = pytest.mark.llm
 
@@ -58,23 +59,23 @@ def sequence(llm) -> tuple[str, int]:
 
 
 def test_a_call_resumes_from_the_state_that_shares_its_system_prompt(llm):
-    assert llm.cache is not None, "the packaged defaults keep prompt states"
     system_tokens = len(llm.tokenize(ANSWERING.encode()))
-    kept = llm.cache
+    before = llm.cache  # the process's setting (off by default)
     try:
         llm.set_cache(None)
         reply_without, evaluated_without = sequence(llm)
-        llm.set_cache(kept)
+        llm.set_cache(prompt_states(128))
         reply_with, evaluated_with = sequence(llm)
     finally:
-        llm.set_cache(kept)
+        llm.set_cache(before)
     # Without kept states the checking call replaced the evaluated system prompt.
     assert evaluated_without - evaluated_with >= system_tokens - 5, (
         evaluated_without,
         evaluated_with,
         system_tokens,
     )
-    assert "1911" in reply_with and reply_with == reply_without
+    # The resumed part is evaluated in another batch: rounding may differ, the fact not.
+    assert "1911" in reply_with and "1911" in reply_without, (reply_with, reply_without)
 
 
 def test_a_saved_state_keeps_one_row_of_logits(llm):
@@ -94,9 +95,8 @@ def test_a_saved_state_keeps_one_row_of_logits(llm):
     assert "Marr" in "".join(backend.stream(request))
 
 
-def test_states_can_be_turned_off():
-    from rag.llm.prompt_states import prompt_states
-
+def test_states_are_off_unless_asked_for():
+    assert Settings().llm_state_cache_mb == 0
     assert prompt_states(0) is None
     assert prompt_states(1).capacity_bytes == 1024 * 1024
-    assert Settings.from_env({"RAG_LLM_STATE_CACHE_MB": "0"}).llm_state_cache_mb == 0
+    assert Settings.from_env({"RAG_LLM_STATE_CACHE_MB": "64"}).llm_state_cache_mb == 64
