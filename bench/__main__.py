@@ -121,17 +121,18 @@ def bench_answers(settings: Any, questions: list[str]) -> dict[str, Any]:
     }
 
 
-def _without_states(settings: Any, questions: list[str]) -> dict[str, Any]:
-    """``bench_answers`` with the shared model's prompt states off, then on again."""
+def _with_states(settings: Any, questions: list[str], mb: int) -> dict[str, Any]:
+    """``bench_answers`` with ``mb`` of prompt states on the shared model, then as before."""
     from rag.llm.llamacpp import LlamaCppBackend
     from rag.llm.prompt_states import prompt_states
 
     llm = LlamaCppBackend.from_settings(settings).load()
-    llm.set_cache(None)
+    before = llm.cache
+    llm.set_cache(prompt_states(mb))
     try:
         return bench_answers(settings, questions)
     finally:
-        llm.set_cache(prompt_states(settings.llm_state_cache_mb))
+        llm.set_cache(before)
 
 
 def _budgets(value: str) -> list[int]:
@@ -160,10 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         "e.g. 320,256 (default: the settings' own)",
     )
     p.add_argument(
-        "--without-prompt-states",
-        action="store_true",
-        help="also run llamacpp with its kept prompt states off (rag.llm.prompt_states), "
-        "first, in the same process: the ratio is what the states save",
+        "--prompt-states",
+        type=int,
+        default=0,
+        metavar="MB",
+        help="also run llamacpp with MB of kept prompt states (rag.llm.prompt_states), "
+        "after the run with the settings' own, in the same process: the ratio is what "
+        "the states save",
     )
     args = p.parse_args(argv)
 
@@ -186,12 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         budgets = args.context_tokens
         for backend in args.backends.split(","):
             settings = Settings(data_dir=work / "data", corpus_dir=corpus, llm_backend=backend)
-            if backend == "llamacpp" and args.without_prompt_states:
-                out["llamacpp@no-states"] = _without_states(settings, questions)
-                print("llamacpp@no-states:", json.dumps(out["llamacpp@no-states"]))
             if backend == "extractive" or not budgets:
                 out[backend] = bench_answers(settings, questions)
                 print(f"{backend}:", json.dumps(out[backend]))
+                if backend == "llamacpp" and args.prompt_states:
+                    name = f"llamacpp@states-{args.prompt_states}mb"
+                    out[name] = _with_states(settings, questions, args.prompt_states)
+                    print(f"{name}:", json.dumps(out[name]))
                 continue
             for budget in budgets:  # same process, same warm model: comparable ratios
                 name = backend if budget == settings.context_tokens else f"{backend}@{budget}"
