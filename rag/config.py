@@ -103,6 +103,8 @@ class Settings:
             raise ConfigError("RAG_CHUNK_TOKENS must be at least 32.")
         if len(self.collection) < 3:
             raise ConfigError("RAG_COLLECTION must be at least 3 characters long.")
+        if self.llm_state_cache_mb < 0:
+            raise ConfigError("RAG_LLM_STATE_CACHE_MB must be 0 (off) or more megabytes.")
         if self.reranker_candidates < 1:
             raise ConfigError("RAG_RERANKER_CANDIDATES must be at least 1.")
         if self.ui_concurrency < 1:

@@ -51,3 +51,9 @@ def test_the_extractive_threshold_is_the_one_measured_for_the_embedder_unless_se
     assert Settings.from_env({"RAG_EXTRACTIVE_MIN_SCORE": "0"}).min_score == 0.0
     with pytest.raises(ConfigError, match="RAG_EXTRACTIVE_MIN_SCORE='high' is not a valid float"):
         Settings.from_env({"RAG_EXTRACTIVE_MIN_SCORE": "high"})
+
+
+def test_a_negative_prompt_state_size_is_a_config_error():
+    with pytest.raises(ConfigError, match="RAG_LLM_STATE_CACHE_MB"):
+        Settings.from_env({"RAG_LLM_STATE_CACHE_MB": "-1"})
+    assert Settings.from_env({"RAG_LLM_STATE_CACHE_MB": "0"}).llm_state_cache_mb == 0

@@ -24,33 +24,30 @@ never read. Only this module and ``rag.llm.llamacpp`` import ``llama_cpp``.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 __all__ = ["prompt_states", "resuming_llama"]
 
-_class: type | None = None
 
-
+@functools.cache
 def resuming_llama() -> type:
     """``llama_cpp.Llama`` whose saved states hold one row of logits, not ``n_batch``."""
-    global _class
-    if _class is None:
-        from llama_cpp import Llama
+    from llama_cpp import Llama
 
-        class ResumingLlama(Llama):
-            def save_state(self) -> Any:
-                # ``_scores`` is ``scores[:n_tokens]``: with one row left, one row is copied.
-                # ``load_state`` broadcasts it back; generation then decodes the prompt's
-                # last token again (llama-cpp-python does so after any restored state).
-                full = self.scores
-                self.scores = full[-1:]
-                try:
-                    return super().save_state()
-                finally:
-                    self.scores = full
+    class ResumingLlama(Llama):
+        def save_state(self) -> Any:
+            # ``_scores`` is ``scores[:n_tokens]``: with one row left, one row is copied.
+            # ``load_state`` broadcasts it back; generation then decodes the prompt's
+            # last token again (llama-cpp-python does so after any restored state).
+            full = self.scores
+            self.scores = full[-1:]
+            try:
+                return super().save_state()
+            finally:
+                self.scores = full
 
-        _class = ResumingLlama
-    return _class
+    return ResumingLlama
 
 
 def prompt_states(capacity_mb: int) -> Any:

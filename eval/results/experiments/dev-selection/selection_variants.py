@@ -34,3 +34,6 @@ run('top8 strict', lambda x, r: x['ps'])
 def tr_all(x, r):
     return x['ps'] + list(x['tr'].values())
 run('top8 + translations', tr_all)
+for b in (256, 320, 384):
+    for pr in (0, 0.2):
+        run(f'budget {b} prior {pr}', lambda x, r: compress(x['ps'], r, b, pr))
