@@ -15,14 +15,13 @@ the route in ``Answer.trace``:
    passages, within the token budget, are the model's context (``rag.context``);
 3. generate: the backend answers as claims tied to sources (``rag.generate``);
 4. verify: each sentence must be supported by the source it cites (``rag.citations``);
-5. decide: the answer is what verification kept, if an LLM backend, asked whether the
-   cited evidence answers the question, says yes (``rag.grounding.relevance``); otherwise
-   it is the abstention sentence ("The documents don't say.").
+5. decide: the answer is what verification kept if it states the number or date asked
+   for (``rag.grounding.kinds``) and an LLM, asked whether the cited evidence answers the
+   question, says yes (``rag.grounding.relevance``); else "The documents don't say.".
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import replace
@@ -36,8 +35,6 @@ from rag.sync import ensure_index
 from rag.types import Answer, Passage, Turn
 
 __all__ = ["answer", "ensure_index", "stream_answer", "to_turns"]  # the last two re-exported
-
-log = logging.getLogger(__name__)
 
 #: Why a ``wait`` step waited (``rag.llm.queue``); the UI says it while it happens.
 _WAIT_REASON = "another answer was being written"
@@ -83,8 +80,9 @@ def stream_answer(
             a language without a data file (``rag.questions``).
         RAGError: index or backend failures, with a message saying what to do.
     """
-    from rag.citations import verify
+    from rag.citations import Verified, verify
     from rag.generate import Generation
+    from rag.grounding.kinds import answers_kind, asked_kind
     from rag.prompt import ABSTAIN_TEXTS, abstain_text
     from rag.query import in_english, question_lang, standalone
     from rag.questions import check_question
@@ -129,16 +127,17 @@ def stream_answer(
     trace.append(gen.info)
     t = lap("generate", t)
 
-    checked = verify(gen.text, context, lang=lang) if context else None
+    checked = verify(gen.text, context, lang=lang) if context else Verified("")
     abstention = {a.rstrip(".") for a in ABSTAIN_TEXTS.values()}
-    removed = [
-        s for s in (checked.unsupported if checked else []) if s.rstrip(".") not in abstention
-    ]
+    removed = [s for s in checked.unsupported if s.rstrip(".") not in abstention]
     trace += [{"step": "removed", "sentence": s, "reason": "unsupported"} for s in removed]
     t = lap("verify", t)
 
-    answered = checked is not None and bool(checked.citations)
-    if answered and checked is not None and backend.uses_prompt and settings.relevance_check:
+    answered = bool(checked.citations)
+    if answered and not answers_kind(query, checked.text, lang):
+        trace.append({"step": "kind", "asked": asked_kind(query, lang), "answers": False})
+        answered = False  # "How many ...?" answered without a number
+    if answered and backend.uses_prompt and settings.relevance_check:
         from rag.grounding.relevance import check_citations
 
         check = check_citations(english or query, checked.citations, context, passages, backend)
@@ -153,9 +152,9 @@ def stream_answer(
     timings["total"] = round((time.perf_counter() - t_start) * 1000, 1)
     yield Answer(
         question=q,
-        text=checked.text if checked is not None and answered else abstain_text(lang),
+        text=checked.text if answered else abstain_text(lang),
         abstained=not answered,
-        citations=checked.citations if checked is not None and answered else [],
+        citations=checked.citations if answered else [],
         passages=list(context or passages),
         timings=timings,
         query=query,

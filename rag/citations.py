@@ -193,13 +193,15 @@ def _cross_lingual_support(claim: str, passage: str, heading: str) -> tuple[floa
     if not nums and not names:
         return 0.0, ""
     head_nums, head_names = _anchors(" " + heading)
-    best: tuple[int, str, set[str], set[str]] = (-1, passage[:300], set(), set())
+    # The sentence holding most anchors; on a tie, the one holding more of the numbers
+    # (they must be there, names may also come from the heading).
+    best: tuple[tuple[int, int], str, set[str], set[str]] = ((-1, -1), passage[:300], set(), set())
     for sent in sentences(passage) or [passage]:
         s_nums, s_names = _anchors(" " + sent)
-        hits = len(nums & s_nums) + len(names & s_names)
+        hits = (len(nums & s_nums) + len(names & s_names), len(nums & s_nums))
         if hits > best[0]:
             best = (hits, sent, s_nums, s_names)
-    hits, quote, s_nums, s_names = best
+    _, quote, s_nums, s_names = best
     found_nums = nums & (s_nums | head_nums)
     found = len(found_nums) + len(names & (s_names | head_names))
     if found_nums != nums or not (found_nums or found >= 2) or 2 * found < len(nums) + len(names):

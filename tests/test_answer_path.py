@@ -109,6 +109,21 @@ def test_without_the_relevance_check_the_verified_claim_is_the_answer(settings):
     assert len(model.requests) == 1 and "relevance" not in [t["step"] for t in a.trace]
 
 
+def test_an_answer_without_the_number_a_how_many_question_asks_for_is_an_abstention(settings):
+    probe = answer(CONTAINERS, settings=settings, backend=Scripted('{"claims": []}'))
+    n = _source_of(probe, "harbour.txt")
+    # Verified (every word is in the source) but it states no number: it does not answer.
+    model = Scripted(claims((n, "The harbour of Lorvik opened.")), '{"answers": "yes"}')
+    a = answer(CONTAINERS, settings=settings, backend=model)
+    assert a.abstained and a.citations == []
+    assert {"step": "kind", "asked": "number", "answers": False} in a.trace
+    assert len(model.requests) == 1  # decided before asking the relevance question
+    # The same claim answers a question that asks for no number.
+    model = Scripted(claims((n, "The harbour of Lorvik opened.")), '{"answers": "yes"}')
+    a = answer("Did the harbour of Lorvik open?", settings=settings, backend=model)
+    assert not a.abstained
+
+
 def test_no_claims_is_an_abstention(settings):
     a = answer(OPENED, settings=settings, backend=Scripted('{"claims": []}'))
     assert a.abstained and a.citations == [] and a.text == "The documents don't say."

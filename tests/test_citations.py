@@ -413,3 +413,38 @@ def test_a_copied_sentence_given_to_someone_the_source_does_not_name_is_unsuppor
     assert not v.unsupported
     v = verify("Speaker Ashimbayev welcomed the delegation [1].", p)
     assert not v.unsupported
+
+
+@pytest.mark.parametrize(
+    ("claim", "lang"),
+    [
+        ("I pescatori del porto chiedono nuove banchine [1].", "it"),
+        ("Les pêcheurs du port réclament de nouveaux quais [1].", "fr"),
+    ],
+)
+def test_a_capitalised_article_opening_a_claim_is_not_a_swapped_subject(claim, lang):
+    # The article that opens a sentence ("I", "Les") is capitalised but names nobody: the
+    # claim copies its source, it does not give its words to someone else.
+    source = {
+        "it": "Secondo il sindaco, pescatori del porto chiedono nuove banchine da anni.",
+        "fr": "Selon le maire, pêcheurs du port réclament de nouveaux quais depuis des années.",
+    }[lang]
+    v = verify(claim, [Passage("c1", "a.txt", source, 1, lang=lang)], lang=lang)
+    assert v.citations and not v.unsupported
+
+
+def test_a_translated_claim_is_checked_against_the_sentence_holding_its_number():
+    # Two sentences share as many of the claim's anchors: the name in one, the number in
+    # the other. Numbers must be in the quoted sentence (names may come from the heading),
+    # so the sentence holding the number is the one read.
+    p = Passage(
+        "c1",
+        "a.txt",
+        "A Fresh Start for Lorvik harbour is described below. "
+        "Women now hold a 30% quota of the council seats.",
+        1,
+        lang="en",
+    )
+    v = verify("Le donne hanno una quota del 30% a Lorvik [1].", [p], lang="it")
+    assert v.citations and v.citations[0].quote.startswith("Women now hold")
+    assert verify("Le donne hanno una quota del 40% a Lorvik [1].", [p], lang="it").unsupported

@@ -13,7 +13,8 @@ import difflib
 import re
 from typing import Any
 
-from rag.text.languages import words_of_all
+from rag.text import fold, stopwords
+from rag.text.languages import supported, words_of_all
 
 __all__ = ["keep_polarity", "swapped_subject"]
 
@@ -95,12 +96,15 @@ def swapped_subject(claim: str, quote: str) -> bool:
     matches, qwords, ops = _align(claim, quote)
     cwords = [m.group(0) for m in matches]
     stand_ins = words_of_all("pronouns")
+    # A capitalised function word opens a sentence ("I leader ...", "Le conseil ..."):
+    # it names nobody.
+    function = frozenset().union(*(stopwords(c) for c in supported()))
     quoted = {w.casefold() for w in qwords}
     for k, (tag, i1, i2, _, j2) in enumerate(ops[:-1]):
         after = ops[k + 1]
         if tag != "replace" or after[0] != "equal" or after[2] - after[1] < 3:
             continue
-        named = [w for w in cwords[i1:i2] if w[:1].isupper()]
+        named = [w for w in cwords[i1:i2] if w[:1].isupper() and fold(w) not in function]
         subject = qwords[j2 - 1]  # the quote's word right before the copied ones
         if (
             named

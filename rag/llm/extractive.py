@@ -26,13 +26,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rag.grounding.kinds import asked_kind, has_kind
 from rag.llm.base import Backend, Request
 from rag.text import content_terms, fold
 from rag.text.lang import question_lang
-from rag.text.languages import language, supported, words_of_all
+from rag.text.languages import language
 
 if TYPE_CHECKING:
     from rag.config import Settings
@@ -47,8 +47,6 @@ MAX_SENTENCES = 3
 _EXTRA_RATIO = 0.9
 #: Two sentences sharing this share of their content terms say the same thing.
 _SAME_FACT = 0.5
-#: The question word must come early: "What did he say when ...?" asks for no date.
-_ASK_WITHIN_WORDS = 4
 
 _CLOSING = re.compile(r"([.!?…]+[\"”»’)\]]*|[\"”»’)\]]+)$")
 
@@ -102,41 +100,6 @@ class ExtractiveBackend(Backend):
             yield ("" if k == 0 else " ") + _with_marker(sentence, index + 1)
 
 
-def asked_kind(question: str, lang: str) -> str | None:
-    """``"number"``, ``"date"``, ``"person"`` or None: the kind of answer the question's
-    first words ask for, from the language's data file.
-
-        >>> asked_kind("How many bridges were repaired?", "en")
-        'number'
-    """
-    head = " ".join(re.findall(r"\w+", fold(question))[:_ASK_WITHIN_WORDS])
-    found = [
-        (m.start(), kind)
-        for kind, phrases in language(lang).asks.items()
-        for phrase in phrases
-        if (m := re.search(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", head))
-    ]
-    return min(found)[1] if found else None
-
-
-def _has_kind(kind: str | None, sentence: str) -> bool:
-    if kind in ("number", "date") and re.search(r"\d", sentence):
-        return True
-    if kind == "number":  # "for the twenty-fifth time", "pour la vingt-cinquième fois"
-        return bool(set(re.findall(r"\w+", fold(sentence))) & words_of_all("numbers"))
-    if kind == "date":
-        return any(w in _months() for w in re.findall(r"\w+", fold(sentence)))
-    if kind == "person":
-        return bool(re.search(r"\S\s+[A-ZÀ-Ý][\w’'-]+", sentence))
-    return kind is None
-
-
-@cache
-def _months() -> frozenset[str]:
-    """Month names of every language, folded: a date may be written in any of them."""
-    return frozenset(fold(m) for code in supported() for m in language(code).months)
-
-
 def _states_something(sentence: str) -> bool:
     """Not a heading (short, no closing punctuation) nor a lead-in ending in a colon."""
     text = sentence.strip()
@@ -160,7 +123,7 @@ def pick(
     ranked = [
         c
         for c in rank_sentences([(question, lang)], passages, embedder)
-        if _states_something(c[1]) and _has_kind(kind, c[1])
+        if _states_something(c[1]) and has_kind(kind, c[1])
     ]
     if not ranked or ranked[0][2] < min_score:
         return []
