@@ -1,10 +1,8 @@
 """The read path, orchestration only: condense -> retrieve -> generate -> verify -> decide.
 
->>> a = answer("How many wooden bridges does the town council want repaired?")
->>> a.text
-'... repairing 39 wooden bridges ... [1].'
->>> a.citations[0].source, a.citations[0].locator
-('harbour_report.txt', 'Harbour Report 2024, §5')
+    a = answer("How many wooden bridges does the town council want repaired?")
+    a.text                  # '... repairing 39 wooden bridges ... [1].'
+    a.citations[0].locator  # 'Harbour Report 2024, §5'
 
 Every step is a small unit of its own; this module only calls them in order and records
 the route in ``Answer.trace``:
@@ -14,7 +12,8 @@ the route in ``Answer.trace``:
 2. retrieve: hybrid search over both wordings (``rag.retrieve``); the best sentences of the
    passages, within the token budget, are the model's context (``rag.context``);
 3. generate: the backend answers as claims tied to sources (``rag.generate``);
-4. verify: each sentence must be supported by the source it cites (``rag.citations``);
+4. verify: each sentence must be supported by the source it cites (``rag.citations``),
+   if need be put into the source's language by the LLM (``rag.grounding.translate``);
 5. decide: the answer is what verification kept if it states the number or date asked
    for (``rag.grounding.kinds``) and an LLM, asked whether the cited evidence answers the
    question, says yes (``rag.grounding.relevance``); else "The documents don't say.".
@@ -83,6 +82,7 @@ def stream_answer(
     from rag.citations import Verified, verify
     from rag.generate import Generation
     from rag.grounding.kinds import answers_kind, asked_kind
+    from rag.grounding.translate import Translator
     from rag.prompt import ABSTAIN_TEXTS, abstain_text
     from rag.query import in_english, question_lang, standalone
     from rag.questions import check_question
@@ -127,7 +127,9 @@ def stream_answer(
     trace.append(gen.info)
     t = lap("generate", t)
 
-    checked = verify(gen.text, context, lang=lang) if context else Verified("")
+    translate = Translator(backend) if backend.uses_prompt else None  # claim -> source lang
+    checked = verify(gen.text, context, lang=lang, translate=translate) if context else Verified("")
+    trace += [{"step": "translate-claim", **c} for c in (translate.calls if translate else [])]
     abstention = {a.rstrip(".") for a in ABSTAIN_TEXTS.values()}
     removed = [s for s in checked.unsupported if s.rstrip(".") not in abstention]
     trace += [{"step": "removed", "sentence": s, "reason": "unsupported"} for s in removed]

@@ -24,13 +24,24 @@ emphasized ..." for "speakers emphasized ...") is unsupported (``swapped_subject
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rag.grounding.copying import keep_polarity, swapped_subject
+from rag.grounding.markers import (
+    MARKER,
+    ONE_MARKER,
+    cited_numbers,
+    normalize_markers,
+    renumber,
+    strip_markers,
+)
 from rag.text import content_terms, fold, numbers, stopwords
 from rag.text.languages import words_of_all
 from rag.types import Citation, Passage
+
+#: ``translate(text, lang)``: ``text`` in language ``lang``, or None.
+Translate = Callable[[str, str], "str | None"]
 
 __all__ = [
     "THRESHOLD",
@@ -46,33 +57,9 @@ __all__ = [
 
 THRESHOLD = 0.5
 
-_NUMBERS = r"\d+(?:\s*[,;]\s*\d+)*"
-_ONE_MARKER = rf"\[{_NUMBERS}\]"  # [1], [1, 2], [1; 2]
-_MARKER = re.compile(rf"\[({_NUMBERS})\]")
-_LEADING_MARKERS = re.compile(rf"^((?:\s*{_ONE_MARKER})+)\s*(.*)$", re.DOTALL)
+_LEADING_MARKERS = re.compile(rf"^((?:\s*{ONE_MARKER})+)\s*(.*)$", re.DOTALL)
 # The markers closing a sentence, and the word before them.
-_TRAILING_MARKERS = re.compile(rf"(\w+)?(\W*)(?:{_ONE_MARKER}\s*)+\W*$")
-# Citation styles small models produce instead of [n]; each becomes [n].
-_VARIANTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\[([^\]\n]{1,80})\]\((?:#|source:?\s*)?(\d+)\)"), r"\1 [\2]"),  # [text](3)
-    (re.compile(r"\[(\d+)\]\([^)\n]*\)"), r"[\1]"),  # [3](url)
-    (re.compile(r"\[\^(\d+)\]"), r"[\1]"),  # footnote [^3]
-    (
-        re.compile(
-            r"[\[(]\s*(?:sources?|passages?|docs?|documents?|fonte|réf)\s*[:#]?\s*\[?(\d+)\]?"
-            r"[^\])\n]{0,30}[\])]",
-            re.IGNORECASE,
-        ),
-        r"[\1]",
-    ),  # [Source 3], (source [3] on page 5)
-    (
-        re.compile(
-            r"\b(?:sources?|passages?)\s*\[(\d+)\](?:\s*(?:on|at)\s*page\s*\d+)?", re.IGNORECASE
-        ),
-        r"[\1]",
-    ),  # source [3] on page 5
-    (re.compile(r"【(\d+)[^】]*】"), r"[\1]"),
-]
+_TRAILING_MARKERS = re.compile(rf"(\w+)?(\W*)(?:{ONE_MARKER}\s*)+\W*$")
 # A list number opening a paragraph ("4. The council ...", "9.2.2. consider ...").
 _ENUMERATOR = re.compile(r"\(?\d+(?:\.\d+)*[.)]")
 _SENT_END = re.compile(r"(?<=[.!?;])\s+|\n+")
@@ -90,34 +77,6 @@ class Verified:
     text: str
     citations: list[Citation] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
-
-
-def normalize_markers(text: str) -> str:
-    """Rewrite other citation styles to ``[n]``: "see [Source 2]" -> "see [2]"."""
-    for pattern, repl in _VARIANTS:
-        text = pattern.sub(repl, text)
-    return text
-
-
-def _ns(segment: str) -> list[int]:
-    return [int(n) for m in _MARKER.finditer(segment) for n in re.split(r"\s*[,;]\s*", m[1])]
-
-
-def renumber(text: str, mapping: dict[int, int]) -> str:
-    """Point markers at new passage numbers: renumber("In May [1, 2].", {1: 3, 2: 4})
-    -> "In May [3, 4]."; numbers missing from ``mapping`` are kept."""
-
-    def one(m: re.Match[str]) -> str:
-        return "[" + ", ".join(str(mapping.get(n, n)) for n in _ns(m[0])) + "]"
-
-    return _MARKER.sub(one, text)
-
-
-def strip_markers(segment: str) -> str:
-    """``segment`` without its ``[n]`` markers: "In May [1]." -> "In May."; "A [1] and B"
-    -> "A and B" (one space)."""
-    bare = re.sub(r"[ \t]{2,}", " ", _MARKER.sub("", segment))
-    return re.sub(r"\s+([.!?;:,])", r"\1", bare).strip()
 
 
 def sentences(text: str) -> list[str]:
@@ -155,7 +114,7 @@ def sentences(text: str) -> list[str]:
         if (
             out
             and not next_item
-            and not _MARKER.search(out[-1])
+            and not MARKER.search(out[-1])
             and (
                 part[0].isdigit()
                 or part[0].islower()
@@ -215,6 +174,7 @@ def support(
     lang: str = "en",
     heading: str = "",
     passage_lang: str | None = None,
+    translate: Translate | None = None,
 ) -> tuple[float, str]:
     """Support score of ``sentence`` by ``passage`` and the passage sentence that best
     matches it (the quote). See the module docstring for the definition.
@@ -223,14 +183,18 @@ def support(
     locator, ``Passage.label``): "Harbour Report 2024" is a fact of the
     source too.
     A claim in another language than the passage (``passage_lang``) is checked by its
-    numbers and names (``_cross_lingual_support``).
+    numbers and names (``_cross_lingual_support``); when they do not support it and a
+    ``translate(text, lang)`` is given (``rag.grounding.translate``), the claim put into
+    the passage's language is scored by the same rules as a claim written in it.
     """
     claim = strip_markers(sentence)
     terms = content_terms(claim, lang)
     if not terms:
         return 0.0, ""
     if passage_lang and passage_lang != lang:
-        return _cross_lingual_support(claim, passage, heading)
+        score, quote = _cross_lingual_support(claim, passage, heading)
+        translated = translate(claim, passage_lang) if translate and not score else None
+        return support(translated, passage, passage_lang, heading) if translated else (score, quote)
     known = f"{heading}\n{passage}" if heading else passage
     parts = sentences(passage) or [passage]
     overlaps = [len(terms & content_terms(s, lang)) for s in parts]
@@ -261,7 +225,7 @@ def _dangling(sentence: str, lang: str) -> bool:
     word = fold(m[1] or "")
     if word in words_of_all("pronouns"):
         return False  # "The council adopted it [1]." is whole
-    return word in stopwords(lang) or word in stopwords("en")
+    return word in stopwords(lang)  # "par an [1]" is whole: "an" is French for year
 
 
 #: A supported claim whose cited passages hold less than this share of its words...
@@ -313,8 +277,10 @@ def _joint_quote(claim: str, p: Passage, lang: str) -> str:
     return best if len(terms & content_terms(best, lang)) >= 2 else (p.label or p.text[:300])
 
 
-def _support(claim: str, p: Passage, lang: str) -> tuple[float, str]:
-    return support(claim, p.text, lang, p.label, p.lang or None)
+def _support(
+    claim: str, p: Passage, lang: str, translate: Translate | None = None
+) -> tuple[float, str]:
+    return support(claim, p.text, lang, p.label, p.lang or None, translate)
 
 
 def _joint_support(claim: str, ps: Sequence[Passage], lang: str) -> float:
@@ -323,13 +289,21 @@ def _joint_support(claim: str, ps: Sequence[Passage], lang: str) -> float:
     return support(claim, "\n".join(p.text for p in ps), lang, " ".join(p.label for p in ps))[0]
 
 
-def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verified:
+def verify(
+    text: str,
+    passages: Sequence[Passage],
+    *,
+    lang: str = "en",
+    translate: Translate | None = None,
+) -> Verified:
     """Check every sentence of ``text`` against the passages its ``[n]`` markers name.
 
     Markers pointing at no passage are dropped. A sentence whose cited passages don't
     support it is re-pointed to a passage that does (the model often cites the wrong
     number), else removed and listed in ``unsupported``. Uncited sentences get the
     same treatment, so every kept sentence carries at least one verified marker.
+    ``translate`` lets a claim in another language than its source be read in the
+    source's language (``support``).
     """
     from rag.text.lang import question_lang as detect_lang
 
@@ -343,11 +317,11 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
         # The model sometimes answers a French question in English: such a sentence is
         # read as English (its stems, and the cross-language check for a French source).
         clang = "en" if lang != "en" and detect_lang(claim) == "en" else lang
-        if _dangling(sent, clang):
-            unsupported.append(claim)  # "It was approved by [1][2]." names nothing
-            continue
-        cited = [n for n in dict.fromkeys(_ns(sent)) if 1 <= n <= len(passages)]
-        scored = {n: _support(claim, passages[n - 1], clang) for n in cited}
+        if _dangling(sent, clang) or claim.endswith("?"):
+            unsupported.append(claim)  # "It was approved by [1][2]." names nothing; a
+            continue  # question (the model echoing the user's) asserts nothing
+        cited = [n for n in dict.fromkeys(cited_numbers(sent)) if 1 <= n <= len(passages)]
+        scored = {n: _support(claim, passages[n - 1], clang, translate) for n in cited}
         good = [n for n in cited if scored[n][0] >= THRESHOLD]
         # "X [1] and Y [2]": together the cited passages may hold what each lacks.
         joint = not good and len(cited) > 1
@@ -355,7 +329,9 @@ def verify(text: str, passages: Sequence[Passage], *, lang: str = "en") -> Verif
             good = cited
         if not good:
             others = {
-                n: _support(claim, p, clang) for n, p in enumerate(passages, 1) if n not in cited
+                n: _support(claim, p, clang, translate)
+                for n, p in enumerate(passages, 1)
+                if n not in cited
             }
             best = max(others, key=lambda n: others[n][0], default=None)
             if best is not None and others[best][0] >= THRESHOLD:

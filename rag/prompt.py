@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rag.chunking import count_tokens as chunk_count_tokens
+from rag.grounding.markers import strip_markers
 from rag.llm.base import CONTROL_TOKEN
 from rag.text.lang import question_lang as detect_lang
 from rag.text.languages import language, supported
@@ -198,12 +199,9 @@ def abstain_text(lang: str) -> str:
 # -- messages -----------------------------------------------------------------------------
 
 
-_CITATION = re.compile(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
-
-
 def _strip_markers(text: str) -> str:
     # Old [n] markers point at another turn's passages: they would mislead the model.
-    return re.sub(r"\s*" + _CITATION.pattern, "", text).strip()
+    return strip_markers(text)
 
 
 def _history_messages(history: Sequence[Turn], max_turns: int, max_chars: int) -> list[dict]:

@@ -124,6 +124,24 @@ def test_an_answer_without_the_number_a_how_many_question_asks_for_is_an_abstent
     assert not a.abstained
 
 
+def test_a_claim_in_the_questions_language_is_verified_in_its_sources_language(settings):
+    question = "Que traite le port de Lorvik chaque année ?"
+    english = "What does the harbour of Lorvik handle every year?"
+    probe = answer(question, settings=settings, backend=Scripted(english, '{"claims": []}'))
+    n = _source_of(probe, "harbour.txt")
+    model = Scripted(
+        english,
+        claims((n, "Le port traite trois millions de conteneurs par an.")),
+        "The harbour handles three million containers a year.",  # the claim, in English
+        '{"answers": "yes"}',
+    )
+    a = answer(question, settings=settings, backend=model)
+    assert not a.abstained and a.text.startswith("Le port traite trois millions")
+    step = next(t for t in a.trace if t["step"] == "translate-claim")
+    assert step["lang"] == "en" and step["text"].startswith("The harbour handles")
+    assert len(model.requests) == 4
+
+
 def test_no_claims_is_an_abstention(settings):
     a = answer(OPENED, settings=settings, backend=Scripted('{"claims": []}'))
     assert a.abstained and a.citations == [] and a.text == "The documents don't say."

@@ -448,3 +448,43 @@ def test_a_translated_claim_is_checked_against_the_sentence_holding_its_number()
     v = verify("Le donne hanno una quota del 30% a Lorvik [1].", [p], lang="it")
     assert v.citations and v.citations[0].quote.startswith("Women now hold")
     assert verify("Le donne hanno una quota del 40% a Lorvik [1].", [p], lang="it").unsupported
+
+
+FERRY = Passage(
+    "c1", "f.txt", "The ferry runs from the harbour to the island every morning.", 1, lang="en"
+)
+
+
+def test_a_translated_claim_without_numbers_or_names_is_read_in_its_sources_language():
+    translations = {
+        "Le ferry part du port vers l'île chaque matin.": "The ferry leaves the harbour "
+        "for the island every morning.",
+        "Le ferry a été vendu à une compagnie grecque.": "The ferry was sold to a Greek company.",
+    }
+    asked: list[tuple[str, str]] = []
+
+    def translate(text: str, lang: str) -> str | None:
+        asked.append((text, lang))
+        return translations[text]
+
+    claim = "Le ferry part du port vers l'île chaque matin [1]."
+    # Nothing to check by numbers and names alone.
+    assert verify(claim, [FERRY], lang="fr").unsupported
+    v = verify(claim, [FERRY], lang="fr", translate=translate)
+    assert v.citations and v.citations[0].quote == FERRY.text
+    # The translation is held to the rules of a claim written in English.
+    other = Passage("c2", "g.txt", "Ferries are painted blue.", 1, lang="en")
+    asked.clear()
+    wrong = "Le ferry a été vendu à une compagnie grecque [1]."
+    v = verify(wrong, [FERRY, other], lang="fr", translate=translate)
+    assert v.citations == [] and v.unsupported
+    assert set(asked) == {("Le ferry a été vendu à une compagnie grecque.", "en")}
+    # No translation (the backend failed): the verdict of numbers and names stands.
+    assert verify(claim, [FERRY], lang="fr", translate=lambda t, lang: None).unsupported
+
+
+def test_a_question_in_the_answer_asserts_nothing():
+    p = [Passage("c1", "a.txt", "The harbour of Lorvik opened in 1999.", 1)]
+    v = verify("When did the harbour of Lorvik open [1]? It opened in 1999 [1].", p)
+    assert v.unsupported == ["When did the harbour of Lorvik open?"]
+    assert v.text == "It opened in 1999 [1]."

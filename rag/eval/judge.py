@@ -40,6 +40,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from rag.eval.metrics import fold
+from rag.grounding.translate import backend_translator
 
 if TYPE_CHECKING:
     from rag.llm.base import Backend
@@ -196,30 +197,6 @@ def cross_lingual_judge(
     judge.name = f"cross-lingual {getattr(lexical, 'name', 'judge')}"  # type: ignore[attr-defined]
     judge.translations = memo  # type: ignore[attr-defined]
     return judge
-
-
-def backend_translator(backend: Backend) -> Callable[[str, str], str | None]:
-    """``translate(text, lang)`` by a ``rag.llm`` backend (greedy decoding), for
-    ``cross_lingual_judge``; None when the backend fails or replies with nothing."""
-    from rag.errors import BackendError
-    from rag.llm.base import Request
-    from rag.prompt import build_translate_answer_messages
-
-    def translate(text: str, lang: str) -> str | None:
-        request = Request(
-            question=text,
-            messages=build_translate_answer_messages(text, lang),
-            max_tokens=2 * len(text.split()) + 32,
-            temperature=0.0,
-        )
-        try:
-            out = backend.complete(request).strip()
-        except BackendError as exc:
-            log.warning("could not translate a claim to judge it: %s", exc)
-            return None
-        return out.splitlines()[0].strip() if out else None
-
-    return translate
 
 
 _LLM_PROMPT = (

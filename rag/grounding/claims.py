@@ -24,6 +24,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from rag.grounding.markers import strip_markers
+
 __all__ = ["Claim", "ClaimStream", "parse", "render", "schema"]
 
 #: A short answer is a precise one; more claims cost generation time (~20 tokens/s).
@@ -134,7 +136,7 @@ def render(claims: Iterable[Claim]) -> str:
     """Claims as answer text: each sentence closed by its source's marker."""
     out = []
     for c in claims:
-        body = re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", c.text).strip()
+        body = strip_markers(c.text)
         end = body[-1] if body and body[-1] in ".!?" else "."
         body = body[:-1].rstrip() if body and body[-1] in ".!?" else body
         if body:

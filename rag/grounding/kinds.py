@@ -73,7 +73,7 @@ def has_kind(kind: str | None, text: str) -> bool:
 def answers_kind(question: str, text: str, lang: str) -> bool:
     """False when ``question`` asks for a number or a date and ``text`` (an answer, its
     ``[n]`` markers aside) states none."""
-    from rag.citations import strip_markers
+    from rag.grounding.markers import strip_markers
 
     kind = asked_kind(question, lang)
     return kind not in ANSWER_KINDS or has_kind(kind, strip_markers(text))

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rag.grounding.kinds import asked_kind, has_kind
+from rag.grounding.markers import MARKER
 from rag.llm.base import Backend, Request
 from rag.text import content_terms, fold
 from rag.text.lang import question_lang
@@ -153,8 +154,6 @@ def _with_marker(sentence: str, n: int) -> str:
 
 # --------------------------------------------------------------------------- follow-ups
 
-_MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
-
 
 def condense_heuristic(question: str, history: Sequence[Turn]) -> str:
     """Make a follow-up standalone by appending the content words of the previous question.
@@ -181,7 +180,7 @@ def condense_heuristic(question: str, history: Sequence[Turn]) -> str:
     lang = question_lang(last_user)
     have = content_terms(q, lang)
     extra = []
-    for w in re.findall(r"[^\W\d_][\w’'-]*|\d+", _MARKER.sub("", last_user)):
+    for w in re.findall(r"[^\W\d_][\w’'-]*|\d+", MARKER.sub("", last_user)):
         terms = content_terms(w, lang)
         if terms and not terms & have:
             have |= terms

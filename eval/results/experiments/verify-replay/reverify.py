@@ -5,7 +5,10 @@ wordings; questions whose rebuilt context differs from the record are skipped) a
 PICKLE, so later runs only verify. The relevance check and the judge are not rerun: a newly
 kept answer's fate is read by hand on dev, and by ``rag eval --llm-cache`` on held-out sets.
 
-    python eval/results/experiments/verify-replay/reverify.py RESULT.json CORPUS_NAME PICKLE [-v]
+    python eval/results/experiments/verify-replay/reverify.py RESULT.json CORPUS_NAME PICKLE [-v] [--translate]
+
+``--translate`` gives verification the local model's claim translator
+(``rag.grounding.translate``), its replies kept in ``.cache/llm``.
 """
 import json, os, pickle, sys
 from dataclasses import replace
@@ -51,9 +54,21 @@ else:
     print('context differs from the record (skipped):', mismatch)
     pickle.dump(items, open(cache, 'wb'))
 
+translate = None
+if '--translate' in sys.argv:
+    from rag.config import Settings
+    from rag.grounding.translate import Translator
+    from rag.llm.base import get_backend
+    from rag.llm.replay import Replay
+    st = Settings.from_env().replace(llm_backend='llamacpp')
+    backend = Replay(get_backend(st), Path('.cache/llm'), model=st.llm_model)
 changed = {'now_kept': [], 'now_removed': [], 'same': 0}
 for it in items:
-    v = verify(it['reply'], it['ctx'], lang=it['lang'])
+    if '--translate' in sys.argv:
+        translate = Translator(backend)
+    v = verify(it['reply'], it['ctx'], lang=it['lang'], translate=translate)
+    if translate and translate.calls and verbose:
+        print('   translated:', [c['text'] for c in translate.calls])
     now_kept = bool(v.citations)
     if now_kept == it['was_kept']:
         changed['same'] += 1
