@@ -48,7 +48,8 @@ else:
             continue
         was_kept = bool(q['citations']) or any(t['step'] == 'relevance' for t in tr)
         items.append(dict(id=q['id'], lang=q['lang'], answerable=q['answerable'],
-                          question=q['question'], reply=gen['reply'], ctx=ctx,
+                          question=q['question'], reply=gen['reply'], ctx=ctx, found=found,
+                          query=cond['query'], english=english,
                           was_kept=was_kept, correct=q['verdicts'].get('correct'),
                           in_context=q['verdicts'].get('in_context'), abstained=q['abstained']))
     print('context differs from the record (skipped):', mismatch)
