@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from rag.grounding.markers import strip_markers
 from rag.text import fold
 from rag.text.languages import language, supported, words_of_all
 
@@ -73,8 +74,6 @@ def has_kind(kind: str | None, text: str) -> bool:
 def answers_kind(question: str, text: str, lang: str) -> bool:
     """False when ``question`` asks for a number or a date and ``text`` (an answer, its
     ``[n]`` markers aside) states none."""
-    from rag.grounding.markers import strip_markers
-
     kind = asked_kind(question, lang)
     return kind not in ANSWER_KINDS or has_kind(kind, strip_markers(text))
 
