@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import IngestError
+from rag.ingest.markup import strip_markdown
 from rag.ingest.normalize import (
     Block,
     looks_like_heading,
@@ -23,7 +24,6 @@ from rag.ingest.normalize import (
     paragraph_label,
     pretty_heading,
     reflow_lines,
-    strip_markdown,
 )
 from rag.text.lang import assign_languages
 from rag.types import Document, Paragraph

@@ -4,7 +4,8 @@ Text extracted from PDFs carries page artefacts: words hyphenated across page br
 paragraphs cut in two by a footnote block and a running header or footer, "blank page"
 markers, barcodes, markdown emphasis that only marks typography. The pipeline is
 
-    split_paragraphs -> split_glued_headings + clean_inline -> drop artefacts -> rejoin_broken
+    split_paragraphs -> split_glued_headings + clean_inline (rag.ingest.markup)
+        -> drop artefacts -> rejoin_broken
 
 and ``normalize_paragraphs`` runs all of it:
 
@@ -19,9 +20,11 @@ import re
 from collections import Counter
 from typing import NamedTuple
 
+from rag.ingest.markup import HEADING_MARK as _HEADING_MARK
+from rag.ingest.markup import clean_inline, split_glued_headings
+
 __all__ = [
     "Block",
-    "clean_inline",
     "is_artefact",
     "is_footnote",
     "is_open",
@@ -31,9 +34,7 @@ __all__ = [
     "pretty_heading",
     "reflow_lines",
     "rejoin_broken",
-    "split_glued_headings",
     "split_paragraphs",
-    "strip_markdown",
 ]
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ class Block(NamedTuple):
 # Characters that close a sentence; closing quotes/brackets are looked through.
 _TERMINAL = ".!?;:…"
 _CLOSERS = "\"'”’»)]"
-_HEADING_MARK = "# "  # explicit headings travel through the pipeline with this prefix
 
 # Footnotes and page furniture a page break may put between a paragraph's two parts.
 _MAX_INTERRUPTIONS = 3
@@ -71,12 +71,6 @@ _CODE_MARK = re.compile(r"[{}<>=;#]|//")  # never in a running header, common in
 # A word opening running text: "time, ...", "l'hôtel ...", not "c) item" or "src/a.c".
 _PROSE_START = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*['’]?(?:[\s,;:]|[.!?](?:\s|$)|$)")
 
-_EMPH_BOLD = re.compile(r"(\*\*|__)(\S(?:.*?\S)?)\1")
-_EMPH_STAR = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
-_EMPH_UNDERSCORE = re.compile(r"(?<![\w_])_(\S(?:[^_]*?\S)?)_(?![\w_])")
-_FOOTNOTE_REF = re.compile(r"\s*(⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾|\[\^\w+\])")
-_CARET_ORDINAL = re.compile(r"(\d)\^([^\W\d_]{1,4})\b")
-_GLUED = re.compile(r"^(?P<a>[^*]*[^\s*])\*\*(?P<b>[^*]+)\*\*\s*$")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\ufeff]")
 
 
@@ -94,37 +88,6 @@ def _glue(left: str, right: str) -> str:
     if len(left) >= 2 and left[-1] == "-" and left[-2].isalpha() and _starts_lower(right):
         return left[:-1] + right
     return f"{left} {right}"
-
-
-def strip_markdown(text: str) -> str:
-    """Reduce markdown to plain text, keeping headings as ``# text`` paragraphs.
-
-    Links keep their text, code-fence markers and link definitions go, headings stand
-    alone between blank lines:
-
-        >>> strip_markdown("## Intro\\nSee [the site](https://x.org).\\n```\\ncode\\n```")
-        '\\n\\n# Intro\\n\\nSee the site.\\ncode'
-    """
-    out: list[str] = []
-    for line in text.replace("\r\n", "\n").split("\n"):
-        if re.match(r"^\s*(```|~~~)[\w+-]*\s*$", line):
-            continue  # fence markers only; the quoted text is content
-        if re.match(r"^\s*\[[^\]]+\]:\s*\S+", line) or re.match(r"^\s*([-*_]\s*){3,}$", line):
-            continue  # link definitions, horizontal rules
-        heading = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
-        if heading:
-            out.append(f"\n\n{_HEADING_MARK}{heading.group(1)}\n\n")
-            continue
-        line = re.sub(r"^\s{0,3}>\s?", "", line)
-        out.append(line)
-    joined = "\n".join(out)
-    joined = re.sub(r"<!--.*?-->", "", joined, flags=re.DOTALL)
-    joined = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", joined)
-    joined = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", joined)
-    joined = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", joined)
-    joined = re.sub(r"<(https?://[^>\s]+)>", r"\1", joined)
-    joined = re.sub(r"`([^`\n]+)`", r"\1", joined)
-    return re.sub(r"\n{3,}", "\n\n", joined).replace("\n\n\n", "\n\n")
 
 
 def _join_lines(lines: list[str], width: float) -> list[str]:
@@ -194,34 +157,6 @@ def reflow_lines(page: str) -> str:
         width = 0.75 * max((len(ln) for ln in lines), default=0)
         paragraphs.extend(_join_lines(lines, width))
     return "\n\n".join(paragraphs)
-
-
-def split_glued_headings(paragraph: str) -> list[str]:
-    """Split a heading glued to a bold heading by PDF extraction into two.
-
-    >>> split_glued_headings("ANNUAL REPORT**CHAPTER 3 (2024)**")
-    ['ANNUAL REPORT', 'CHAPTER 3 (2024)']
-    >>> split_glued_headings("Ref. **A-12**")
-    ['Ref. **A-12**']
-    """
-    match = _GLUED.match(paragraph)
-    if not match:
-        return [paragraph]
-    return [match.group("a").strip(), match.group("b").strip()]
-
-
-def clean_inline(paragraph: str) -> str:
-    """Remove typographic artefacts inside a paragraph and normalize its whitespace.
-
-    >>> clean_inline("Ref. **A-12**  CHAPTER 3 ⁽¹⁾ (2^e édition) *Board minutes*")
-    'Ref. A-12 CHAPTER 3 (2e édition) Board minutes'
-    """
-    text = _EMPH_BOLD.sub(r"\2", paragraph)
-    text = _EMPH_STAR.sub(r"\1", text)
-    text = _EMPH_UNDERSCORE.sub(r"\1", text)
-    text = _FOOTNOTE_REF.sub("", text)
-    text = _CARET_ORDINAL.sub(r"\1\2", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def is_artefact(paragraph: str) -> bool:

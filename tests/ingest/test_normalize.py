@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from rag.ingest.markup import clean_inline, split_glued_headings, strip_markdown
 from rag.ingest.normalize import (
     Block,
-    clean_inline,
     is_artefact,
     looks_like_heading,
     normalize_paragraphs,
@@ -17,9 +17,7 @@ from rag.ingest.normalize import (
     pretty_heading,
     reflow_lines,
     rejoin_broken,
-    split_glued_headings,
     split_paragraphs,
-    strip_markdown,
 )
 
 # A body paragraph cut at the bottom of a page, and the rest of it on the next page.

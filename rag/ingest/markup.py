@@ -1,0 +1,82 @@
+"""Markup and typography inside text: markdown reduced to plain text, emphasis, footnote
+marks and a heading glued to another by PDF extraction undone. Pure string functions,
+used by ``rag.ingest.normalize`` (paragraphs) and the loaders (markdown files).
+
+    >>> clean_inline("Ref. **A-12** ⁽¹⁾")
+    'Ref. A-12'
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["HEADING_MARK", "clean_inline", "split_glued_headings", "strip_markdown"]
+
+#: Explicit headings travel through the pipeline with this prefix.
+HEADING_MARK = "# "
+
+_EMPH_BOLD = re.compile(r"(\*\*|__)(\S(?:.*?\S)?)\1")
+_EMPH_STAR = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
+_EMPH_UNDERSCORE = re.compile(r"(?<![\w_])_(\S(?:[^_]*?\S)?)_(?![\w_])")
+_FOOTNOTE_REF = re.compile(r"\s*(⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾|\[\^\w+\])")
+_CARET_ORDINAL = re.compile(r"(\d)\^([^\W\d_]{1,4})\b")
+_GLUED = re.compile(r"^(?P<a>[^*]*[^\s*])\*\*(?P<b>[^*]+)\*\*\s*$")
+
+
+def strip_markdown(text: str) -> str:
+    """Reduce markdown to plain text, keeping headings as ``# text`` paragraphs.
+
+    Links keep their text, code-fence markers and link definitions go, headings stand
+    alone between blank lines:
+
+        >>> strip_markdown("## Intro\\nSee [the site](https://x.org).\\n```\\ncode\\n```")
+        '\\n\\n# Intro\\n\\nSee the site.\\ncode'
+    """
+    out: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if re.match(r"^\s*(```|~~~)[\w+-]*\s*$", line):
+            continue  # fence markers only; the quoted text is content
+        if re.match(r"^\s*\[[^\]]+\]:\s*\S+", line) or re.match(r"^\s*([-*_]\s*){3,}$", line):
+            continue  # link definitions, horizontal rules
+        heading = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if heading:
+            out.append(f"\n\n{HEADING_MARK}{heading.group(1)}\n\n")
+            continue
+        line = re.sub(r"^\s{0,3}>\s?", "", line)
+        out.append(line)
+    joined = "\n".join(out)
+    joined = re.sub(r"<!--.*?-->", "", joined, flags=re.DOTALL)
+    joined = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", joined)
+    joined = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", joined)
+    joined = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", joined)
+    joined = re.sub(r"<(https?://[^>\s]+)>", r"\1", joined)
+    joined = re.sub(r"`([^`\n]+)`", r"\1", joined)
+    return re.sub(r"\n{3,}", "\n\n", joined).replace("\n\n\n", "\n\n")
+
+
+def split_glued_headings(paragraph: str) -> list[str]:
+    """Split a heading glued to a bold heading by PDF extraction into two.
+
+    >>> split_glued_headings("ANNUAL REPORT**CHAPTER 3 (2024)**")
+    ['ANNUAL REPORT', 'CHAPTER 3 (2024)']
+    >>> split_glued_headings("Ref. **A-12**")
+    ['Ref. **A-12**']
+    """
+    match = _GLUED.match(paragraph)
+    if not match:
+        return [paragraph]
+    return [match.group("a").strip(), match.group("b").strip()]
+
+
+def clean_inline(paragraph: str) -> str:
+    """Remove typographic artefacts inside a paragraph and normalize its whitespace.
+
+    >>> clean_inline("Ref. **A-12**  CHAPTER 3 ⁽¹⁾ (2^e édition) *Board minutes*")
+    'Ref. A-12 CHAPTER 3 (2e édition) Board minutes'
+    """
+    text = _EMPH_BOLD.sub(r"\2", paragraph)
+    text = _EMPH_STAR.sub(r"\1", text)
+    text = _EMPH_UNDERSCORE.sub(r"\1", text)
+    text = _FOOTNOTE_REF.sub("", text)
+    text = _CARET_ORDINAL.sub(r"\1\2", text)
+    return re.sub(r"\s+", " ", text).strip()
