@@ -124,7 +124,8 @@ def build_app(settings: Settings | None = None) -> Any:
             {"role": "user", "content": question_html(question)},
             {"role": "assistant", "content": streaming_html("")},
         ]
-        yield shown, gr.skip(), gr.skip(), ""
+        # Stop turns on only now: a Stop pressed before this event runs would cancel nothing.
+        yield shown, gr.skip(), gr.skip(), "", gr.update(interactive=True)
         turn: dict[str, Any]
         try:
             s = session_settings(backend, top_k)
@@ -144,7 +145,7 @@ def build_app(settings: Settings | None = None) -> Any:
                     partial += item
                 html = waiting_html(partial, WAITING) if waiting else streaming_html(partial)
                 shown[-1] = {"role": "assistant", "content": html}
-                yield shown, gr.skip(), gr.skip(), gr.skip()
+                yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
             assert final is not None
             turn = {
                 "question": question,
@@ -155,7 +156,7 @@ def build_app(settings: Settings | None = None) -> Any:
         except RAGError as exc:
             turn = {"question": question, "answer": None, "error": str(exc)}
         turns = [*turns, turn][-MAX_TURNS:]
-        yield chat_messages(turns), panel(turns), {"turns": turns}, gr.skip()
+        yield chat_messages(turns), panel(turns), {"turns": turns}, gr.skip(), gr.skip()
 
     def restore(store: Store) -> tuple[Any, Any]:
         turns = _turns(store)
@@ -296,13 +297,12 @@ def build_app(settings: Settings | None = None) -> Any:
                 facts = gr.Markdown(elem_id="facts")
 
         ask_inputs = [q, store, backend, top_k]
-        ask_outputs = [chat, sources, store, q]
-        # Send is off and Stop on while an answer streams.
+        ask_outputs = [chat, sources, store, q, stop]
+        # Send is off while an answer streams, Stop on once it runs (respond turns it on).
         busy, idle = (gr.update(interactive=False), gr.update(interactive=True))
         running: list[Any] = []
         for trigger, api in ((send.click, "chat"), (q.submit, None)):
-            ev = trigger(lambda: (busy, idle), None, [send, stop], queue=False,
-                         api_visibility="private")  # fmt: skip
+            ev = trigger(lambda: busy, None, [send], queue=False, api_visibility="private")
             # Scripts and tests drive the chat through /chat (Send's turn); Enter's is private.
             named: dict[str, Any] = (
                 {"api_name": api, "api_visibility": "undocumented"}
