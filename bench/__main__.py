@@ -122,17 +122,18 @@ def bench_answers(settings: Any, questions: list[str]) -> dict[str, Any]:
 
 
 def _with_states(settings: Any, questions: list[str], mb: int) -> dict[str, Any]:
-    """``bench_answers`` with ``mb`` of prompt states on the shared model, then as before."""
+    """``bench_answers`` with ``mb`` of kept system-prompt states on the shared model
+    (rag.llm.prompt_states), then as before."""
     from rag.llm.llamacpp import LlamaCppBackend
-    from rag.llm.prompt_states import prompt_states
 
     llm = LlamaCppBackend.from_settings(settings).load()
-    before = llm.cache
-    llm.set_cache(prompt_states(mb))
+    before = llm.states_bytes
+    llm.states_bytes = mb * 1024 * 1024
+    llm.forget()
     try:
         return bench_answers(settings, questions)
     finally:
-        llm.set_cache(before)
+        llm.states_bytes = before
 
 
 def _budgets(value: str) -> list[int]:
@@ -163,11 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--prompt-states",
         type=int,
-        default=0,
+        default=None,
         metavar="MB",
-        help="also run llamacpp with MB of kept prompt states (rag.llm.prompt_states), "
-        "after the run with the settings' own, in the same process: the ratio is what "
-        "the states save",
+        help="also run llamacpp with MB of kept system-prompt states (rag.llm.prompt_states; "
+        "0 = none), after the run with the settings' own, in the same process: the ratio "
+        "is what the states save",
     )
     args = p.parse_args(argv)
 
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             if backend == "extractive" or not budgets:
                 out[backend] = bench_answers(settings, questions)
                 print(f"{backend}:", json.dumps(out[backend]))
-                if backend == "llamacpp" and args.prompt_states:
+                if backend == "llamacpp" and args.prompt_states is not None:
                     name = f"llamacpp@states-{args.prompt_states}mb"
                     out[name] = _with_states(settings, questions, args.prompt_states)
                     print(f"{name}:", json.dumps(out[name]))

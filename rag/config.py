@@ -84,12 +84,11 @@ class Settings:
     relevance_check: bool = True
     request_timeout: float = 120.0
     llm_threads: int = 0  # 0 = number of CPU cores
-    # Memory for the local model's states after its last calls (rag.llm.prompt_states):
-    # a prompt that starts like one of them (the same system prompt) resumes there
-    # instead of evaluating those tokens again. ~30 KB per token; 128 keeps a few calls.
-    # Off (0) by default: a resumed prompt is evaluated in other batches, whose rounding
-    # changed 4 of the first 20 test questions' replies; quality is measured first.
-    llm_state_cache_mb: int = 0
+    # Memory for the local model's evaluated system prompts (rag.llm.prompt_states): a
+    # prompt whose system prompt was evaluated before restores it instead of evaluating
+    # it again; replies are the same either way. ~28 KB a token for the packaged model:
+    # an answer's three system prompts take ~20 MB. 0 evaluates them every time.
+    llm_state_cache_mb: int = 64
 
     def __post_init__(self) -> None:
         if self.llm_backend not in BACKENDS:

@@ -6,9 +6,9 @@ loaded once per process and shared: loading takes seconds and ~2 GB of RAM. llam
 contexts are not thread-safe, so generations take turns in one queue per process
 (``rag.llm.queue``, first come first served); a generation that has to wait reports the
 wait to the answer it belongs to (``Backend.reporting_waits``), which the UI shows.
-Keeping one ``Llama`` object also keeps its evaluated prompts: the next prompt that
-starts with the same tokens as a recent one (its fixed system prompt) resumes from that
-state instead of evaluating them again (``rag.llm.prompt_states``).
+Every prompt is evaluated as its system part, alone, then the rest, so a reply does not
+depend on the calls before it; the system part is kept from the last call or restored
+from a kept state when it can be (``rag.llm.prompt_states``).
 
     backend = LlamaCppBackend.from_settings(Settings.from_env())
     for chunk in backend.stream(Request(question, passages, messages=build_messages(...))):
@@ -91,7 +91,7 @@ def _load(path: Path, n_ctx: int, n_threads: int, n_threads_batch: int, states_m
         if llm is not None and llm.n_ctx() >= n_ctx:
             return llm
         try:
-            from rag.llm.prompt_states import prompt_states, resuming_llama
+            from rag.llm.prompt_states import resuming_llama
 
             llama_class = resuming_llama()
         except ImportError:
@@ -104,13 +104,13 @@ def _load(path: Path, n_ctx: int, n_threads: int, n_threads_batch: int, states_m
                 n_threads=n_threads,
                 n_threads_batch=n_threads_batch,
                 verbose=False,
+                states_mb=states_mb,
             )
         except Exception as exc:  # llama_cpp raises ValueError/RuntimeError on bad files
             raise BackendError(
                 f"Cannot load the GGUF model {path} ({exc}): check that it is a complete GGUF "
                 "file, or unset RAG_LLM_MODEL to use the packaged model."
             ) from exc
-        llm.set_cache(prompt_states(states_mb))
         log.info(
             "Loaded %s (n_ctx=%d, threads=%d/%d) in %.1f s",
             path.name,
@@ -211,6 +211,7 @@ class LlamaCppBackend(Backend):
         # consumer stops iterating) gives it back through the with-block.
         with MODEL_QUEUE.turn(self.waits):
             try:
+                llm.start_prompt(messages)  # the system part alone, then the rest
                 chunks = llm.create_chat_completion(
                     messages=messages,
                     max_tokens=request.max_tokens,

@@ -1,102 +1,119 @@
-"""Kept prompt states (rag.llm.prompt_states) with the real local model: a call whose
-system prompt was evaluated a few calls ago resumes there, and still answers."""
+"""Prompts evaluated as [system part] then [the rest] (rag.llm.prompt_states), with the
+real local model: what the model computes for a prompt does not depend on the calls before
+it, and a kept system part is restored instead of evaluated again."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rag.config import Settings
 from rag.llm.base import Request
 from rag.llm.llamacpp import LlamaCppBackend
-from rag.llm.prompt_states import prompt_states
 
 pytestmark = pytest.mark.llm
 
 ANSWERING = (
     "You answer questions about the notes the user gives, in one short sentence. Use only "
-    "what the notes say; never use your own knowledge. If the notes do not say, reply that "
-    "they do not say. Keep every name, number and date exactly as the notes write it, and "
-    "write nothing before or after the answer: no greeting, no comment, no apology."
+    "what the notes say; never use your own knowledge."
 )
 CHECKING = "You say whether a sentence is about a bridge. Reply yes or no."
-NOTES = [
-    "The Lorvik footbridge was rebuilt in 2019 by the carpenter Ines Marr.",
-    "The Osterby mill burned in 1911 and was rebuilt by the miller Jon Tal in 1913.",
-]
+# Long enough that two questions about them share hundreds of prompt tokens.
+NOTES = " ".join(
+    f"Note {i}: the bridge at site {i} was repaired in {1900 + i} by crew {i * 7}."
+    for i in range(40)
+)
+
+
+def ask(system: str, user: str) -> list[dict[str, str]]:
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+QUESTION = ask(ANSWERING, f"{NOTES}\nQuestion: who repaired the bridge at site 3?")
+# Same system prompt and notes: llama.cpp's own reuse would resume after the notes.
+NEIGHBOUR = ask(ANSWERING, f"{NOTES}\nQuestion: when was site 9 repaired?")
+OTHER = ask(CHECKING, "The mill burned.")
 
 
 @pytest.fixture(scope="module")
-def llm():
-    return LlamaCppBackend.from_settings(Settings(llm_backend="llamacpp")).load()
+def backend():
+    backend = LlamaCppBackend.from_settings(Settings(llm_backend="llamacpp"))
+    llm = backend.load()
+    kept = llm.states_bytes  # the process's setting, whichever test loaded the model first
+    llm.states_bytes = 64 * 1024 * 1024
+    yield backend
+    llm.states_bytes = kept
 
 
-def call(llm, system: str, user: str) -> tuple[str, int]:
-    """The reply and how many prompt tokens llama.cpp evaluated for it."""
-    evaluated: list[int] = []
-    real_eval = llm.eval
+def first_logits(backend, messages) -> np.ndarray:
+    """The model's scores for the first reply token to ``messages``, through the backend."""
+    "".join(backend.stream(Request(question="q", messages=messages, max_tokens=1)))
+    llm = backend.load()
+    return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
 
-    def counting(tokens):
-        evaluated.append(len(tokens))
-        return real_eval(tokens)
 
-    llm.eval = counting
+def test_the_model_computes_the_same_for_a_prompt_whatever_came_before(backend):
+    llm = backend.load()
+    llm.forget()
+    llm.reset()
+    alone = first_logits(backend, QUESTION)
+    first_logits(backend, NEIGHBOUR)
+    after_neighbour = first_logits(backend, QUESTION)
+    first_logits(backend, OTHER)
+    after_other = first_logits(backend, QUESTION)
+    # Resuming after the shared notes (llama.cpp's default) moved these by up to 0.4.
+    assert np.array_equal(alone, after_neighbour)
+    assert np.array_equal(alone, after_other)
+
+
+def test_a_system_part_is_kept_restored_or_evaluated_once(backend):
+    llm = backend.load()
+    llm.forget()
+    before = dict(llm.starts)
+    for messages in (QUESTION, NEIGHBOUR, OTHER, QUESTION, OTHER):
+        "".join(backend.stream(Request(question="q", messages=messages, max_tokens=1)))
+    starts = {k: llm.starts[k] - before.get(k, 0) for k in ("evaluated", "kept", "restored")}
+    assert starts == {"evaluated": 2, "kept": 1, "restored": 2}
+
+
+def test_without_kept_states_a_system_part_is_evaluated_again(backend):
+    llm = backend.load()
+    llm.states_bytes = 0
+    llm.forget()
     try:
-        out = llm.create_chat_completion(
-            messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-            max_tokens=24,
-            temperature=0,
-        )
+        before = llm.starts["evaluated"]
+        for messages in (QUESTION, OTHER, QUESTION):
+            "".join(backend.stream(Request(question="q", messages=messages, max_tokens=1)))
+        assert llm.starts["evaluated"] - before == 3
+        assert not llm._kept
     finally:
-        del llm.eval  # the instance attribute; the class method is back
-    return out["choices"][0]["message"]["content"], evaluated[0] if evaluated else 0
+        llm.states_bytes = 64 * 1024 * 1024
 
 
-def sequence(llm) -> tuple[str, int]:
-    """Answer, check, answer again: the second answer's reply and evaluated tokens."""
-    call(llm, ANSWERING, f"Notes: {NOTES[0]}\nQuestion: Who rebuilt the footbridge?")
-    call(llm, CHECKING, "The mill burned.")
-    return call(llm, ANSWERING, f"Notes: {NOTES[1]}\nQuestion: When did the mill burn?")
+def test_the_system_part_ends_where_the_user_message_starts(backend):
+    llm = backend.load()
+    part = llm.system_part(QUESTION)
+    text = llm.detokenize(list(part), special=True).decode()
+    assert text.startswith("<|im_start|>system\n" + ANSWERING)
+    assert text.endswith("user\n") and "Note 0" not in text
+    assert llm.system_part([{"role": "user", "content": "No system prompt."}]) == ()
 
 
-def test_a_call_resumes_from_the_state_that_shares_its_system_prompt(llm):
-    system_tokens = len(llm.tokenize(ANSWERING.encode()))
-    before = llm.cache  # the process's setting (off by default)
-    try:
-        llm.set_cache(None)
-        reply_without, evaluated_without = sequence(llm)
-        llm.set_cache(prompt_states(128))
-        reply_with, evaluated_with = sequence(llm)
-    finally:
-        llm.set_cache(before)
-    # Without kept states the checking call replaced the evaluated system prompt.
-    assert evaluated_without - evaluated_with >= system_tokens - 5, (
-        evaluated_without,
-        evaluated_with,
-        system_tokens,
-    )
-    # The resumed part is evaluated in another batch: rounding may differ, the fact not.
-    assert "1911" in reply_with and "1911" in reply_without, (reply_with, reply_without)
-
-
-def test_a_saved_state_keeps_one_row_of_logits(llm):
-    llm.create_chat_completion(
-        messages=[{"role": "user", "content": "Say yes."}], max_tokens=2, temperature=0
-    )
+def test_a_saved_state_keeps_one_row_of_logits(backend):
+    llm = backend.load()
+    "".join(backend.stream(Request(question="q", messages=OTHER, max_tokens=2)))
     state = llm.save_state()
     assert state.scores.shape == (1, llm.n_vocab())
     assert llm.scores.shape[0] > 1  # the model's own logits buffer is whole again
-    llm.load_state(state)
-    request = Request(
-        question="q",
-        messages=[{"role": "user", "content": f"{NOTES[0]} Who rebuilt the footbridge?"}],
-        max_tokens=40,
-    )
-    backend = LlamaCppBackend.from_settings(Settings(llm_backend="llamacpp"))
-    assert "Marr" in "".join(backend.stream(request))
 
 
-def test_states_are_off_unless_asked_for():
-    assert Settings().llm_state_cache_mb == 0
-    assert prompt_states(0) is None
-    assert prompt_states(1).capacity_bytes == 1024 * 1024
+def test_kept_states_are_bounded_by_their_megabytes(backend):
+    llm = backend.load()
+    llm.forget()
+    llm.states_bytes = 1  # smaller than any state: none is kept
+    try:
+        "".join(backend.stream(Request(question="q", messages=OTHER, max_tokens=1)))
+        assert not llm._kept
+    finally:
+        llm.states_bytes = 64 * 1024 * 1024
     assert Settings.from_env({"RAG_LLM_STATE_CACHE_MB": "64"}).llm_state_cache_mb == 64
