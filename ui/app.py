@@ -6,7 +6,7 @@
 Stable hooks for tests: ``#chat``, ``#q`` (question box), ``.cite`` (chips), ``#sources``,
 ``#upload``, ``#clear``, ``#comment``, ``#docs``, ``#facts``. API: ``/ask`` (the Answer as
 a dict) and ``/upload`` (files -> what was indexed); ``/chat`` (undocumented) is the chat's
-own turn: (question, {"turns": [...]}, backend, top_k) -> (chat, sources, store, box).
+own turn: (question, {"turns": [...]}, backend, top_k) -> (chat, sources, store, box, stop).
 
 Up to ``RAG_UI_CONCURRENCY`` answers run at once (more wait in Gradio's queue); with the
 local model they take turns at it, and an answer waiting its turn says so in its bubble.
