@@ -170,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
         "0 = none), after the run with the settings' own, in the same process: the ratio "
         "is what the states save",
     )
+    p.add_argument(
+        "--unscaffolded",
+        action="store_true",
+        help="also run llamacpp with the fixed parts of structured replies generated token "
+        "by token (RAG_LLM_SCAFFOLD=0, rag.llm.scaffolded), in the same process",
+    )
     args = p.parse_args(argv)
 
     from rag.config import Settings
@@ -197,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
                 if backend == "llamacpp" and args.prompt_states is not None:
                     name = f"llamacpp@states-{args.prompt_states}mb"
                     out[name] = _with_states(settings, questions, args.prompt_states)
+                    print(f"{name}:", json.dumps(out[name]))
+                if backend == "llamacpp" and args.unscaffolded:
+                    name = "llamacpp@unscaffolded"
+                    out[name] = bench_answers(replace(settings, llm_scaffold=False), questions)
                     print(f"{name}:", json.dumps(out[name]))
                 continue
             for budget in budgets:  # same process, same warm model: comparable ratios

@@ -89,6 +89,10 @@ class Settings:
     # it again; replies are the same either way. ~28 KB a token for the packaged model:
     # an answer's three system prompts take ~20 MB. 0 evaluates them every time.
     llm_state_cache_mb: int = 64
+    # Local model: the fixed parts of a structured reply ('{"claims":', '"source": ' ...)
+    # are written instead of generated token by token (rag.llm.scaffolded). 0 generates
+    # them, for comparison (bench --scaffold).
+    llm_scaffold: bool = True
 
     def __post_init__(self) -> None:
         if self.llm_backend not in BACKENDS:

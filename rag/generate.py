@@ -71,6 +71,7 @@ class Generation:
             max_tokens=self.settings.max_answer_tokens,
             temperature=self.settings.temperature,
             schema=claims_mod.schema(len(self.context), min_claims=self.min_claims),
+            scaffold=claims_mod.scaffold(len(self.context)),
         )
         visible = claims_mod.ClaimStream()
         for delta in self.backend.stream(request):

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from rag.grounding.markers import strip_markers
 
-__all__ = ["Claim", "ClaimStream", "parse", "render", "schema"]
+__all__ = ["Claim", "ClaimStream", "parse", "render", "scaffold", "schema"]
 
 #: A short answer is a precise one; more claims cost generation time (~20 tokens/s).
 MAX_CLAIMS = 3
@@ -65,6 +65,51 @@ def schema(n_sources: int, *, min_claims: int = 0) -> dict[str, Any]:
         },
         "required": ["claims"],
     }
+
+
+_ITEM_OPENED = re.compile(r'[\[,]\s*\{"$')  # an item's first key has just opened
+_SOURCE_GIVEN = re.compile(r'"source"\s*:\s*(\d+)$')
+
+
+def scaffold(n_sources: int) -> Callable[[str], str]:
+    """What a reply under ``schema(n_sources)`` must go on with after ``reply``, in the
+    schema's own spacing, or "" where the model has a choice (``Request.scaffold``).
+
+    The fixed parts are the opening up to the claims list, an item's ``source`` key, and
+    what follows a source number that cannot grow into another one. The grammar accepts
+    each whatever spacing the model chose before it.
+
+    >>> nxt = scaffold(3)
+    >>> nxt(""), nxt('{"claims": [{"'), nxt('{"claims":[{"source":2')
+    ('{"claims":', 'source": ', ', "text": "')
+    >>> nxt('{"claims": ['), nxt('{"claims": [{"source": 2, "text": "A')
+    ('', '')
+    """
+
+    def next_text(reply: str) -> str:
+        if not reply:
+            return '{"claims":'
+        if _ITEM_OPENED.search(reply) and not _in_string(reply[:-1]):
+            return 'source": '
+        given = _SOURCE_GIVEN.search(reply)
+        if given and int(given.group(1)) * 10 > n_sources and not _in_string(reply):
+            return ', "text": "'
+        return ""
+
+    return next_text
+
+
+def _in_string(text: str) -> bool:
+    """Whether ``text``, the start of a JSON document, ends inside a string."""
+    inside = escaped = False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = inside
+        elif ch == '"':
+            inside = not inside
+    return inside
 
 
 _CLAIMS_OPEN = re.compile(r'^\s*\{\s*"claims"\s*:\s*\[')

@@ -23,6 +23,7 @@ away when the model says so.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,10 +105,22 @@ def relevance_check(question: str, quotes: Sequence[str], backend: Backend) -> R
             max_tokens=12,
             temperature=0.0,
             schema=RELEVANCE_SCHEMA,
+            scaffold=_scaffold,
         )
     )
     ms = round((time.perf_counter() - started) * 1000, 1)
     return Relevance(answers=_verdict(reply) != "no", reply=reply.strip(), ms=ms)
+
+
+def _scaffold(reply: str) -> str:
+    """The fixed parts of a verdict (``Request.scaffold``): all but "yes" or "no".
+
+    >>> _scaffold(""), _scaffold('{"answers": "no'), _scaffold('{"answers": "n')
+    ('{"answers": "', '"}', '')
+    """
+    if not reply:
+        return '{"answers": "'
+    return '"}' if re.fullmatch(r'\{\s*"answers"\s*:\s*"(yes|no)', reply) else ""
 
 
 def _verdict(reply: str) -> str | None:

@@ -24,7 +24,7 @@ import logging
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -56,6 +56,9 @@ class Request:
     extractive backends ignore them and work on ``question`` and ``passages``.
     ``schema`` is a JSON schema the reply must follow (structured output); a backend
     that cannot constrain its output ignores it, and the caller reads free text.
+    ``scaffold(reply_so_far)`` is the text every reply valid under ``schema`` must go on
+    with ("" when the model has a choice); a backend may write it instead of generating
+    it (``rag.llm.scaffolded``), others ignore it: the reply reads the same either way.
     """
 
     question: str
@@ -65,6 +68,7 @@ class Request:
     temperature: float = 0.0
     stop: Sequence[str] = field(default_factory=tuple)
     schema: dict[str, Any] | None = None
+    scaffold: Callable[[str], str] | None = None
 
 
 class Backend(ABC):

@@ -1,14 +1,15 @@
 """The ``llamacpp`` backend: a local GGUF model through llama-cpp-python, fully offline.
 
-With ``rag.llm.prompt_states``, the only module that imports ``llama_cpp`` (lazily, on
-first generation). The model is
-loaded once per process and shared: loading takes seconds and ~2 GB of RAM. llama.cpp
+With ``rag.llm.prompt_states`` and ``rag.llm.scaffolded``, the only modules that import
+``llama_cpp`` (lazily, on first generation). The model is loaded once per process and
+shared: loading takes seconds and ~2 GB of RAM. llama.cpp
 contexts are not thread-safe, so generations take turns in one queue per process
 (``rag.llm.queue``, first come first served); a generation that has to wait reports the
 wait to the answer it belongs to (``Backend.reporting_waits``), which the UI shows.
 Every prompt is evaluated as its system part, alone, then the rest, so a reply does not
 depend on the calls before it; the system part is kept from the last call or restored
-from a kept state when it can be (``rag.llm.prompt_states``).
+from a kept state when it can be (``rag.llm.prompt_states``). A structured reply's fixed
+parts are written rather than generated (``rag.llm.scaffolded``).
 
     backend = LlamaCppBackend.from_settings(Settings.from_env())
     for chunk in backend.stream(Request(question, passages, messages=build_messages(...))):
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rag.errors import BackendError
+from rag.llm import scaffolded
 from rag.llm.base import Backend, Request
 from rag.llm.local_model import INSTALL_HINT, local_model_available, model_path
 from rag.llm.queue import ModelQueue
@@ -171,12 +173,14 @@ class LlamaCppBackend(Backend):
         n_threads: int | None = None,
         n_threads_batch: int | None = None,
         states_mb: int = 0,
+        scaffold: bool = True,
     ) -> None:
         self.path = Path(path)
         self.n_ctx = n_ctx
         self.n_threads = n_threads or 1
         self.n_threads_batch = n_threads_batch or os.cpu_count() or 1
         self.states_mb = states_mb  # rag.llm.prompt_states; the first load in a process sets it
+        self.scaffold = scaffold  # write Request.scaffold's text (rag.llm.scaffolded)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LlamaCppBackend:
@@ -192,6 +196,7 @@ class LlamaCppBackend(Backend):
             n_threads=n_threads,
             n_threads_batch=n_threads_batch,
             states_mb=settings.llm_state_cache_mb,
+            scaffold=settings.llm_scaffold,
         )
 
     def load(self) -> Any:
@@ -212,6 +217,10 @@ class LlamaCppBackend(Backend):
         with MODEL_QUEUE.turn(self.waits):
             try:
                 llm.start_prompt(messages)  # the system part alone, then the rest
+                prompt = llm.render(messages) if self.scaffold and request.scaffold else ()
+                if prompt and request.schema:
+                    yield from scaffolded.stream(llm, prompt, request)
+                    return
                 chunks = llm.create_chat_completion(
                     messages=messages,
                     max_tokens=request.max_tokens,

@@ -88,6 +88,11 @@ def resuming_llama() -> type:
             finally:
                 self.scores = full
 
+        def render(self, messages: list[dict[str, Any]]) -> tuple[int, ...]:
+            """The prompt's tokens as the chat handler would evaluate them, or () for a
+            model without a GGUF chat template."""
+            return self._render(messages) if self._formatter is not None else ()
+
         def _render(self, messages: list[dict[str, Any]]) -> tuple[int, ...]:
             assert self._formatter is not None
             result = self._formatter(messages=messages)  # type: ignore[arg-type]

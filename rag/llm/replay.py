@@ -34,9 +34,13 @@ __all__ = ["Replay", "request_key"]
 log = logging.getLogger(__name__)
 
 
-def request_key(backend: str, model: str | None, request: Request) -> str:
+def request_key(
+    backend: str, model: str | None, request: Request, *, scaffolded: bool = False
+) -> str:
     """Hex digest of what determines a reply; the messages are taken as the backend
-    would send them (control tokens defused), so a change there is a new request."""
+    would send them (control tokens defused), so a change there is a new request.
+    ``scaffolded``: the backend writes the reply's fixed parts (``rag.llm.scaffolded``),
+    which rounds differently from generating them."""
     shape = {
         "backend": backend,
         "model": model or "",
@@ -46,6 +50,8 @@ def request_key(backend: str, model: str | None, request: Request) -> str:
         "temperature": request.temperature,
         "stop": list(request.stop),
     }
+    if scaffolded:
+        shape["scaffolded"] = True
     blob = json.dumps(shape, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -78,7 +84,8 @@ class Replay(Backend):
             owner.misses += 1
 
     def _path(self, request: Request) -> Path:
-        key = request_key(self.inner.name, self.model, request)
+        scaffolded = bool(request.scaffold and getattr(self.inner, "scaffold", False))
+        key = request_key(self.inner.name, self.model, request, scaffolded=scaffolded)
         return self.folder / key[:2] / f"{key}.json"
 
     def stream(self, request: Request) -> Iterator[str]:

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
-from rag.grounding.claims import MAX_CLAIMS, Claim, ClaimStream, parse, render, schema
+from rag.grounding.claims import (
+    MAX_CLAIMS,
+    Claim,
+    ClaimStream,
+    parse,
+    render,
+    scaffold,
+    schema,
+)
 
 
 def test_schema_allows_only_the_numbers_of_the_sources_shown():
@@ -62,3 +71,54 @@ def test_the_same_claim_from_several_sources_is_one_claim():
     same = "The Assembly deplores the surveillance infrastructure."
     reply = json.dumps({"claims": [{"source": n, "text": same} for n in (2, 1, 3)]})
     assert parse(reply) == [Claim(2, same)]
+
+
+# Characters that look like the structure when they sit inside a text value.
+_TEXT_CHARS = ["a", " ", '"', "\\", "[", "{", ",", ":", "1", "9", "source", "text", "é", "\n"]
+
+
+def _grammar_reply(rng: random.Random, n_sources: int) -> str:
+    """A reply the schema's llama.cpp grammar accepts, with its optional spaces chosen at
+    random (the grammar's ``space ::= " "?``)."""
+
+    def sp() -> str:
+        return rng.choice(["", " "])
+
+    out = "{" + sp() + '"claims"' + sp() + ":" + sp() + "[" + sp()
+    for i in range(rng.randint(0, MAX_CLAIMS)):
+        text = "".join(rng.choice(_TEXT_CHARS) for _ in range(rng.randint(0, 12)))
+        out += ("," + sp()) if i else ""
+        out += "{" + sp() + '"source"' + sp() + ":" + sp() + str(rng.randint(1, n_sources))
+        out += "," + sp() + '"text"' + sp() + ":" + sp() + json.dumps(text) + sp() + "}" + sp()
+    return out + "]" + sp() + "}" + sp()
+
+
+def _without_spaces(text: str, n: int) -> str:
+    """The first ``n`` characters of ``text`` that are not spaces."""
+    return "".join(ch for ch in text if ch != " ")[:n]
+
+
+def test_the_scaffold_only_writes_what_every_valid_reply_goes_on_with():
+    """At every point of many valid replies, the written text is what the reply itself
+    goes on with (up to the optional spaces), never text inside a string value."""
+    rng = random.Random(7)
+    written = {"opening": 0, "source key": 0, "text key": 0}
+    for _ in range(400):
+        n = rng.choice([1, 3, 8, 12])
+        reply = _grammar_reply(rng, n)
+        assert parse(reply) is not None
+        nxt = scaffold(n)
+        for cut in range(len(reply)):
+            forced = nxt(reply[:cut])
+            if not forced:
+                continue
+            bare = forced.replace(" ", "")
+            assert _without_spaces(reply[cut:], len(bare)) == bare, (reply, cut, forced)
+            written[{"{": "opening", "s": "source key", ",": "text key"}[forced[0]]] += 1
+    assert all(count > 100 for count in written.values()), written
+
+
+def test_a_source_number_that_could_grow_is_left_to_the_model():
+    assert scaffold(12)('{"claims": [{"source": 1') == ""  # 1 or 10, 11, 12
+    assert scaffold(12)('{"claims": [{"source": 2') == ', "text": "'
+    assert scaffold(9)('{"claims": [{"source": 1') == ', "text": "'
