@@ -13,7 +13,7 @@ from pathlib import Path
 import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from rag.eval_metrics import contains, fact_matches
+from rag.eval.metrics import contains, fact_matches
 
 BASE = Path(__file__).resolve().parent
 CORPUS = BASE / "corpus"
