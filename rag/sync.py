@@ -70,7 +70,8 @@ class SyncReport:
 
 #: Changes whenever the same file would give other chunks or chunk metadata, so an index
 #: built by an older version re-chunks each file once. 2: translations linked (rag.parallel).
-CHUNKING_VERSION = "2"
+#: 3: terminal formatting codes removed (rag.ingest.markup.strip_terminal_codes).
+CHUNKING_VERSION = "3"
 
 
 def _sha256(path: Path) -> str:

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["HEADING_MARK", "clean_inline", "split_glued_headings", "strip_markdown"]
+__all__ = [
+    "HEADING_MARK",
+    "clean_inline",
+    "split_glued_headings",
+    "strip_markdown",
+    "strip_terminal_codes",
+]
 
 #: Explicit headings travel through the pipeline with this prefix.
 HEADING_MARK = "# "
@@ -20,7 +26,32 @@ _EMPH_STAR = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
 _EMPH_UNDERSCORE = re.compile(r"(?<![\w_])_(\S(?:[^_]*?\S)?)_(?![\w_])")
 _FOOTNOTE_REF = re.compile(r"\s*(⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾|\[\^\w+\])")
 _CARET_ORDINAL = re.compile(r"(\d)\^([^\W\d_]{1,4})\b")
+# What a terminal reads as formatting: ANSI escape sequences (CSI "ESC [ ... m" for bold,
+# underline, colour; OSC "ESC ] ... BEL"; two-character escapes) and nroff's overstrike
+# (a character, a backspace and the character again for bold; underscore, backspace,
+# character for underline), as `man` or `groff -Tutf8` write into text files.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_OVERSTRIKE = re.compile(r".(?:\x08.)+")  # characters printed over each other
 _GLUED = re.compile(r"^(?P<a>[^*]*[^\s*])\*\*(?P<b>[^*]+)\*\*\s*$")
+
+
+def strip_terminal_codes(text: str) -> str:
+    """Text without a terminal's formatting codes: what a reader of the printed page sees.
+
+    Overstruck characters become one: the character itself (bold), the one under the
+    underscore (underline), a bullet for nroff's ``+`` over ``o``.
+
+    >>> strip_terminal_codes("\\x1b[1mman-db\\x1b[0m b\\x08bo\\x08old _\\x08u_\\x08l +\\x08o x")
+    'man-db bold ul • x'
+    """
+    if "\x1b" not in text and "\x08" not in text:
+        return text
+    return _OVERSTRIKE.sub(_overstruck, _ANSI.sub("", text)).replace("\x08", "")
+
+
+def _overstruck(match: re.Match[str]) -> str:
+    chars = [c for c in match.group(0)[::2] if c != "_"] or ["_"]
+    return "•" if set(chars) == {"+", "o"} else chars[0]
 
 
 def strip_markdown(text: str) -> str:

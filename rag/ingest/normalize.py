@@ -4,7 +4,8 @@ Text extracted from PDFs carries page artefacts: words hyphenated across page br
 paragraphs cut in two by a footnote block and a running header or footer, "blank page"
 markers, barcodes, markdown emphasis that only marks typography. The pipeline is
 
-    split_paragraphs -> split_glued_headings + clean_inline (rag.ingest.markup)
+    strip_terminal_codes -> split_paragraphs
+        -> split_glued_headings + clean_inline (rag.ingest.markup)
         -> drop artefacts -> rejoin_broken
 
 and ``normalize_paragraphs`` runs all of it:
@@ -21,7 +22,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from rag.ingest.markup import HEADING_MARK as _HEADING_MARK
-from rag.ingest.markup import clean_inline, split_glued_headings
+from rag.ingest.markup import clean_inline, split_glued_headings, strip_terminal_codes
 
 __all__ = [
     "Block",
@@ -347,7 +348,7 @@ def normalize_paragraphs(text: str) -> list[Block]:
     ``heading=True`` and without their marker.
     """
     pieces: list[str] = []
-    for raw in split_paragraphs(text):
+    for raw in split_paragraphs(strip_terminal_codes(text)):
         for part in split_glued_headings(raw):
             explicit = part.startswith(_HEADING_MARK)
             cleaned = clean_inline(part[len(_HEADING_MARK) :] if explicit else part)

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from rag.ingest.markup import clean_inline, split_glued_headings, strip_markdown
+from rag.ingest.markup import (
+    clean_inline,
+    split_glued_headings,
+    strip_markdown,
+    strip_terminal_codes,
+)
 from rag.ingest.normalize import (
     Block,
     is_artefact,
@@ -227,6 +232,16 @@ def test_headings_are_recognized_and_prettified() -> None:
     assert not looks_like_heading("9.1 usare il bilancio")
     assert not looks_like_heading("The statement was released during the session.")
     assert pretty_heading("CAPITOLO 3 (2024)") == "Capitolo 3 (2024)"
+
+
+def test_terminal_formatting_is_what_a_reader_of_the_page_sees() -> None:
+    # As `man` and `groff -Tutf8` print: ANSI bold/underline, nroff overstrike, bullets.
+    raw = (
+        "\x1b[1mNAME\x1b[0m\n\n    \x1b[4mmandb\x1b[24m - create the caches\n\n"
+        "    +\x08o c\x08ca\x08at\x08t pages and _\x08p_\x08a_\x08t_\x08h_\x08s\x1b]8;;x\x07.\n"
+    )
+    assert " ".join(_texts(raw)) == "NAME mandb - create the caches • cat pages and paths."
+    assert strip_terminal_codes("plain text") == "plain text"
 
 
 def test_markdown_is_reduced_to_text_with_headings() -> None:
