@@ -2,9 +2,9 @@
 
 Every dataset file is checked against its own corpus: eval/dev.jsonl and eval/test.jsonl
 against seeds/, eval/<name>/test.jsonl and eval/<name>/dev.jsonl against eval/<name>/corpus/.
-Evidence quotes must be verbatim spans of their source documents (whitespace collapsed, case ignored), so
-passage-level retrieval scores mean something; every fact group must be satisfiable,
-which we check against the reference answer; a paraphrase must reword a question of the
+Evidence quotes must be verbatim spans of their source documents (whitespace collapsed,
+case ignored), so passage-level retrieval scores mean something; every fact group must be
+satisfiable, which we check against the reference answer; a paraphrase must reword a question of the
 same file and keep what makes it right (answerable, sources).
 """
 
