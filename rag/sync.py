@@ -70,7 +70,7 @@ class SyncReport:
 
 #: Changes whenever the same file would give other chunks or chunk metadata, so an index
 #: built by an older version re-chunks each file once. 2: translations linked (rag.parallel).
-#: 3: terminal formatting codes removed (rag.ingest.markup.strip_terminal_codes).
+#: 3: terminal formatting codes removed, a markdown code span keeps its "*" and "_".
 CHUNKING_VERSION = "3"
 
 

@@ -32,6 +32,10 @@ _CARET_ORDINAL = re.compile(r"(\d)\^([^\W\d_]{1,4})\b")
 # character for underline), as `man` or `groff -Tutf8` write into text files.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _OVERSTRIKE = re.compile(r".(?:\x08.)+")  # characters printed over each other
+# A code span's characters are literal: its '*' and '_' travel as private-use characters
+# until ``clean_inline`` has removed emphasis, so '`==3.1.*`' keeps its star.
+_KEEP = str.maketrans({"*": "\ue000", "_": "\ue001"})
+_KEPT = str.maketrans({"\ue000": "*", "\ue001": "_"})
 _GLUED = re.compile(r"^(?P<a>[^*]*[^\s*])\*\*(?P<b>[^*]+)\*\*\s*$")
 
 
@@ -81,7 +85,7 @@ def strip_markdown(text: str) -> str:
     joined = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", joined)
     joined = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", joined)
     joined = re.sub(r"<(https?://[^>\s]+)>", r"\1", joined)
-    joined = re.sub(r"`([^`\n]+)`", r"\1", joined)
+    joined = re.sub(r"`([^`\n]+)`", lambda m: m.group(1).translate(_KEEP), joined)
     return re.sub(r"\n{3,}", "\n\n", joined).replace("\n\n\n", "\n\n")
 
 
@@ -110,4 +114,4 @@ def clean_inline(paragraph: str) -> str:
     text = _EMPH_UNDERSCORE.sub(r"\1", text)
     text = _FOOTNOTE_REF.sub("", text)
     text = _CARET_ORDINAL.sub(r"\1\2", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s+", " ", text).strip().translate(_KEPT)

@@ -257,6 +257,13 @@ def test_markdown_is_reduced_to_text_with_headings() -> None:
     ]
 
 
+def test_a_code_span_keeps_its_stars_and_underscores() -> None:
+    md = "Use `==3.1.*` for any 3.1, `*.txt` or `__init__.py`; *this* is emphasis.\n"
+    assert [b.text for b in normalize_paragraphs(strip_markdown(md))] == [
+        "Use ==3.1.* for any 3.1, *.txt or __init__.py; this is emphasis."
+    ]
+
+
 def test_reflow_lines_rebuilds_pdf_paragraphs() -> None:
     page = (
         "ANNUAL REPORT 2024\n"
