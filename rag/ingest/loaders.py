@@ -19,6 +19,7 @@ from rag.errors import IngestError
 from rag.ingest.markup import strip_markdown
 from rag.ingest.normalize import (
     Block,
+    hyphenated_words,
     looks_like_heading,
     normalize_paragraphs,
     paragraph_label,
@@ -359,7 +360,8 @@ def _read_pdf(path: Path, source: str) -> tuple[str, str | None]:
             f"{source}: cannot read the PDF ({type(exc).__name__}: {exc}); "
             "check it opens in a PDF viewer and is not password-protected"
         ) from exc
-    text = "\n\n".join(reflow_lines(page) for page in pages)
+    compounds = hyphenated_words("\n".join(pages))
+    text = "\n\n".join(reflow_lines(page, compounds) for page in pages)
     if not text.strip():
         raise IngestError(f"{source}: the PDF has no text layer (scanned images?); OCR it first")
     if not isinstance(title, str) or _JUNK_PDF_TITLE.search(title.strip()):

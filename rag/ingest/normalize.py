@@ -26,6 +26,7 @@ from rag.ingest.markup import clean_inline, split_glued_headings, strip_terminal
 
 __all__ = [
     "Block",
+    "hyphenated_words",
     "is_artefact",
     "is_footnote",
     "is_open",
@@ -84,14 +85,36 @@ def _starts_lower(text: str) -> bool:
     return bool(text) and text[0].isalpha() and text[0].islower()
 
 
-def _glue(left: str, right: str) -> str:
-    """Join two pieces of one paragraph, undoing a hyphen split: ``me-`` + ``aningful``."""
+_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_SPLIT_LEFT = re.compile(r"([^\W\d_]+)-$")
+_SPLIT_RIGHT = re.compile(r"[^\W\d_]+")
+
+
+def hyphenated_words(text: str) -> frozenset[str]:
+    """The hyphenated words ``text`` writes inside a line, case-folded: the evidence that
+    a word split after its hyphen at a line end keeps the hyphen.
+
+    >>> sorted(hyphenated_words("The man-db suite; a well-\\nknown tool"))
+    ['man-db']
+    """
+    return frozenset(m.group(0).casefold() for m in _COMPOUND.finditer(text))
+
+
+def _glue(left: str, right: str, compounds: frozenset[str] = frozenset()) -> str:
+    """Join two pieces of one paragraph, undoing a hyphen split: ``me-`` + ``aningful``,
+    unless the document writes the word with its hyphen elsewhere (``compounds``):
+    ``man-`` + ``db`` stays ``man-db``."""
     if len(left) >= 2 and left[-1] == "-" and left[-2].isalpha() and _starts_lower(right):
+        head, tail = _SPLIT_LEFT.search(left), _SPLIT_RIGHT.match(right)
+        if head and tail and f"{head.group(1)}-{tail.group(0)}".casefold() in compounds:
+            return left + right
         return left[:-1] + right
     return f"{left} {right}"
 
 
-def _join_lines(lines: list[str], width: float) -> list[str]:
+def _join_lines(
+    lines: list[str], width: float, compounds: frozenset[str] = frozenset()
+) -> list[str]:
     """Group consecutive lines into paragraphs (see ``reflow_lines``).
 
     A line continues the previous one when that one is at least ``width`` long (the
@@ -109,7 +132,7 @@ def _join_lines(lines: list[str], width: float) -> list[str]:
         )
         full = len(previous) >= width
         if current and not fresh and (full or (_ends_open(previous) and _starts_lower(line))):
-            current = _glue(current, line)
+            current = _glue(current, line, compounds)
         else:
             if current:
                 paragraphs.append(current)
@@ -120,7 +143,7 @@ def _join_lines(lines: list[str], width: float) -> list[str]:
     return paragraphs
 
 
-def split_paragraphs(text: str) -> list[str]:
+def split_paragraphs(text: str, compounds: frozenset[str] = frozenset()) -> list[str]:
     """Split text into one-line paragraphs.
 
     Blank lines always separate paragraphs. Inside a block, a line continues the
@@ -138,11 +161,11 @@ def split_paragraphs(text: str) -> list[str]:
         lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
         longest = max((len(ln) for ln in lines), default=0)
         width = 0.75 * longest if longest <= 100 else float("inf")
-        paragraphs.extend(_join_lines(lines, width))
+        paragraphs.extend(_join_lines(lines, width, compounds))
     return paragraphs
 
 
-def reflow_lines(page: str) -> str:
+def reflow_lines(page: str, compounds: frozenset[str] = frozenset()) -> str:
     """Rebuild paragraphs from the lines of one PDF page, separated by blank lines.
 
     A line continues the previous one when that one is nearly full width (text wraps
@@ -156,7 +179,7 @@ def reflow_lines(page: str) -> str:
     for block in re.split(r"\n[ \t\u00a0]*\n", page.replace("\r\n", "\n")):
         lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
         width = 0.75 * max((len(ln) for ln in lines), default=0)
-        paragraphs.extend(_join_lines(lines, width))
+        paragraphs.extend(_join_lines(lines, width, compounds))
     return "\n\n".join(paragraphs)
 
 
@@ -265,7 +288,7 @@ def _continuation(paragraphs: list[str], i: int, left: str, repeated: set[str]) 
     return None
 
 
-def rejoin_broken(paragraphs: list[str]) -> list[str]:
+def rejoin_broken(paragraphs: list[str], compounds: frozenset[str] = frozenset()) -> list[str]:
     """Rejoin paragraphs cut by a page break; what the break put in the cut comes after.
 
     A paragraph that stops mid-sentence continues with the next one starting in lower
@@ -296,7 +319,7 @@ def rejoin_broken(paragraphs: list[str]) -> list[str]:
             if j is None:
                 break
             moved.extend(paragraphs[i:j])
-            current = _glue(current, paragraphs[j])
+            current = _glue(current, paragraphs[j], compounds)
             i = j + 1
         out.append(current)
         out.extend(moved)
@@ -347,8 +370,10 @@ def normalize_paragraphs(text: str) -> list[Block]:
     Returns clean paragraphs in reading order; explicit ``# headings`` come back with
     ``heading=True`` and without their marker.
     """
+    text = strip_terminal_codes(text)
+    compounds = hyphenated_words(text)
     pieces: list[str] = []
-    for raw in split_paragraphs(strip_terminal_codes(text)):
+    for raw in split_paragraphs(text, compounds):
         for part in split_glued_headings(raw):
             explicit = part.startswith(_HEADING_MARK)
             cleaned = clean_inline(part[len(_HEADING_MARK) :] if explicit else part)
@@ -357,7 +382,7 @@ def normalize_paragraphs(text: str) -> list[Block]:
                 continue
             pieces.append(_HEADING_MARK + cleaned if explicit else cleaned)
     blocks = []
-    for piece in rejoin_broken(pieces):
+    for piece in rejoin_broken(pieces, compounds):
         if piece.startswith(_HEADING_MARK):
             blocks.append(Block(piece[len(_HEADING_MARK) :], heading=True))
         else:

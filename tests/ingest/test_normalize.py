@@ -15,6 +15,7 @@ from rag.ingest.markup import (
 )
 from rag.ingest.normalize import (
     Block,
+    hyphenated_words,
     is_artefact,
     looks_like_heading,
     normalize_paragraphs,
@@ -52,6 +53,24 @@ def test_hyphen_split_across_page_break_is_joined(pieces: list[str], joined: str
 def test_real_hyphenated_words_are_kept() -> None:
     text = "The harbour is a well-known landmark.\n\nIt runs a non-profit ferry."
     assert _texts(text) == ["The harbour is a well-known landmark.", "It runs a non-profit ferry."]
+
+
+def test_a_word_the_document_hyphenates_keeps_its_hyphen_across_a_line_end() -> None:
+    text = (
+        "The man-db package indexes pages. The suite called man-\n"
+        "db is fast, and its ex-\nample is short.\n"
+    )
+    assert _texts(text) == [
+        "The man-db package indexes pages. The suite called man-db is fast, and its example "
+        "is short."
+    ]
+    # The same across a page break, and on a PDF page.
+    assert rejoin_broken(["see man-db and man-", "db."], hyphenated_words("man-db")) == [
+        "see man-db and man-db."
+    ]
+    assert reflow_lines("A long line about the tool man-\ndb ends.", frozenset({"man-db"})) == (
+        "A long line about the tool man-db ends."
+    )
 
 
 def test_hyphen_before_capital_is_not_a_split_word() -> None:
