@@ -218,7 +218,7 @@ class LlamaCppBackend(Backend):
             try:
                 llm.start_prompt(messages)  # the system part alone, then the rest
                 prompt = llm.render(messages) if self.scaffold and request.scaffold else ()
-                if prompt and request.schema:
+                if prompt and request.schema and not request.stop:  # stop strings: below
                     yield from scaffolded.stream(llm, prompt, request)
                     return
                 chunks = llm.create_chat_completion(
