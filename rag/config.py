@@ -91,7 +91,7 @@ class Settings:
     llm_state_cache_mb: int = 64
     # Local model: the fixed parts of a structured reply ('{"claims":', '"source": ' ...)
     # are written instead of generated token by token (rag.llm.scaffolded). 0 generates
-    # them, for comparison (bench --scaffold).
+    # them, for comparison (bench --unscaffolded).
     llm_scaffold: bool = True
 
     def __post_init__(self) -> None:

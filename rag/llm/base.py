@@ -92,6 +92,11 @@ class Backend(ABC):
     def stream(self, request: Request) -> Iterator[str]:
         """Yield the answer text in chunks as it is produced."""
 
+    def writes_scaffold(self, request: Request) -> bool:
+        """Whether this backend writes ``request.scaffold``'s text into the reply instead
+        of generating it (``rag.llm.scaffolded``); such replies round differently."""
+        return False
+
     def complete(self, request: Request) -> str:
         """The whole answer at once."""
         return "".join(self.stream(request))

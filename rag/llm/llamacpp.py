@@ -203,6 +203,11 @@ class LlamaCppBackend(Backend):
         """The shared ``llama_cpp.Llama`` for this model (loads it on first call)."""
         return _load(self.path, self.n_ctx, self.n_threads, self.n_threads_batch, self.states_mb)
 
+    def writes_scaffold(self, request: Request) -> bool:
+        """A structured request with a scaffold and no stop strings (which only the chat
+        completion below honours), unless ``RAG_LLM_SCAFFOLD=0``."""
+        return bool(self.scaffold and request.scaffold and request.schema and not request.stop)
+
     def stream(self, request: Request) -> Iterator[str]:
         """Yield the reply as llama.cpp generates it.
 
@@ -216,9 +221,8 @@ class LlamaCppBackend(Backend):
         # consumer stops iterating) gives it back through the with-block.
         with MODEL_QUEUE.turn(self.waits):
             try:
-                llm.start_prompt(messages)  # the system part alone, then the rest
-                prompt = llm.render(messages) if self.scaffold and request.scaffold else ()
-                if prompt and request.schema and not request.stop:  # stop strings: below
+                prompt = llm.start_prompt(messages)  # the system part alone, then the rest
+                if prompt and self.writes_scaffold(request):
                     yield from scaffolded.stream(llm, prompt, request)
                     return
                 chunks = llm.create_chat_completion(

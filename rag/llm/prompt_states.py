@@ -88,11 +88,6 @@ def resuming_llama() -> type:
             finally:
                 self.scores = full
 
-        def render(self, messages: list[dict[str, Any]]) -> tuple[int, ...]:
-            """The prompt's tokens as the chat handler would evaluate them, or () for a
-            model without a GGUF chat template."""
-            return self._render(messages) if self._formatter is not None else ()
-
         def _render(self, messages: list[dict[str, Any]]) -> tuple[int, ...]:
             assert self._formatter is not None
             result = self._formatter(messages=messages)  # type: ignore[arg-type]
@@ -103,8 +98,15 @@ def resuming_llama() -> type:
         def system_part(self, messages: list[dict[str, Any]]) -> tuple[int, ...]:
             """The tokens of ``messages``' prompt up to the first message after the system
             prompt, or () when they cannot be told apart."""
-            if self._formatter is None or not messages or messages[0].get("role") != "system":
-                return ()
+            return self._split(messages)[0]
+
+        def _split(self, messages: list[dict[str, Any]]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+            """(system part, whole prompt) as tokens; the whole is () without a template."""
+            if self._formatter is None or not messages:
+                return (), ()
+            whole = self._render(messages)
+            if messages[0].get("role") != "system":
+                return (), whole
             system = str(messages[0].get("content") or "")
             head = self._systems.get(system)
             if head is None:
@@ -114,16 +116,17 @@ def resuming_llama() -> type:
                 self._systems[system] = head
                 while len(self._systems) > _MAX_SYSTEM_PROMPTS:
                     self._systems.popitem(last=False)
-            whole = self._render(messages)
             part = head[: _common_prefix(head, whole)]
             # The rest must hold at least one token, and the part fit the context.
-            return part if 0 < len(part) < min(len(whole), self.n_ctx()) else ()
+            return (part if 0 < len(part) < min(len(whole), self.n_ctx()) else ()), whole
 
-        def start_prompt(self, messages: list[dict[str, Any]]) -> str:
-            """Leave exactly the system part of ``messages`` evaluated, computed alone;
-            returns how ("kept", "restored", "evaluated", or "whole" when the prompt has
-            no system part: llama.cpp's default reuse then)."""
-            part = self.system_part(messages)
+        def start_prompt(self, messages: list[dict[str, Any]]) -> tuple[int, ...]:
+            """Leave exactly the system part of ``messages`` evaluated, computed alone, and
+            return the whole prompt's tokens as the chat handler renders them (() for a
+            model without a GGUF chat template). ``starts`` counts how each prompt started:
+            "kept", "restored", "evaluated", or "whole" when the prompt has no system part
+            (llama.cpp's default reuse then)."""
+            part, whole = self._split(messages)
             if not part:
                 self._clean = ()
                 how = "whole"
@@ -144,7 +147,7 @@ def resuming_llama() -> type:
                 self.n_tokens = len(part)
                 self._clean = part
             self.starts[how] += 1
-            return how
+            return whole
 
         def forget(self) -> None:
             """Drop the kept states; the next prompt evaluates its system part afresh."""

@@ -83,9 +83,13 @@ class Replay(Backend):
         else:
             owner.misses += 1
 
+    def writes_scaffold(self, request: Request) -> bool:
+        return self.inner.writes_scaffold(request)
+
     def _path(self, request: Request) -> Path:
-        scaffolded = bool(request.scaffold and getattr(self.inner, "scaffold", False))
-        key = request_key(self.inner.name, self.model, request, scaffolded=scaffolded)
+        key = request_key(
+            self.inner.name, self.model, request, scaffolded=self.writes_scaffold(request)
+        )
         return self.folder / key[:2] / f"{key}.json"
 
     def stream(self, request: Request) -> Iterator[str]:

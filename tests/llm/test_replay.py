@@ -66,6 +66,24 @@ def test_the_model_is_part_of_the_key(tmp_path: Path) -> None:
     assert key != request_key("other", "a.gguf", _request())
 
 
+class Scaffolding(Counting):
+    """Writes a request's scaffold (as the local model does): its replies round otherwise."""
+
+    def writes_scaffold(self, request: Request) -> bool:
+        return request.scaffold is not None
+
+
+def test_a_reply_with_a_written_scaffold_is_another_request(tmp_path: Path) -> None:
+    schema = {"type": "object"}
+    with_scaffold = _request(schema=schema, scaffold=lambda reply: "")
+    Replay(Counting(), tmp_path).complete(with_scaffold)  # ignores the scaffold
+    writer = Scaffolding()
+    assert Replay(writer, tmp_path).complete(with_scaffold) == "reply 1 to Where?"
+    assert writer.calls == 1  # not the other backend's reply
+    assert Replay(writer, tmp_path).complete(_request(schema=schema)).startswith("reply ")
+    assert writer.calls == 1  # without a scaffold: the same key as the first backend's
+
+
 def test_sampled_and_unfinished_replies_are_not_kept(tmp_path: Path) -> None:
     inner = Counting()
     cache = Replay(inner, tmp_path)

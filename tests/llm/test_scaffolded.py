@@ -19,24 +19,16 @@ from rag.types import Passage
 
 pytestmark = pytest.mark.llm
 
+
+def _passage(chunk_id: str, text: str, title: str, score: float) -> Passage:
+    return Passage(chunk_id, f"{chunk_id}.txt", text, score, title=title, locator="§1")
+
+
 PASSAGES = [
-    Passage(
-        chunk_id="a",
-        text="The ferry to Lorvik leaves the harbour at 7:15 every weekday.",
-        source="ferry.txt",
-        score=1.0,
-        title="Ferry timetable",
-        locator="§1",
-    ),
-    Passage(
-        chunk_id="b",
-        text="The harbour café opens at noon and closes at 22:00.",
-        source="cafe.txt",
-        score=0.5,
-        title="Harbour café",
-        locator="§1",
-    ),
-]
+    _passage("ferry", "The ferry to Lorvik leaves the harbour at 7:15 every weekday.",
+             "Ferry timetable", 1.0),
+    _passage("cafe", "The harbour café opens at noon and closes at 22:00.", "Harbour café", 0.5),
+]  # fmt: skip
 QUESTION = "When does the ferry to Lorvik leave?"
 
 
