@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
 from rag.config import Settings
@@ -117,9 +117,8 @@ def stream_answer(
     k = settings.context_candidates if backend.uses_prompt else settings.top_k
     passages = retrieve(query, settings, k=k, also=[english] if english else [], lang=lang)
     context = _context(wordings, passages, settings, backend)
-    trace.append(
-        {"step": "retrieve", "passages": len(passages), "context": [p.chunk_id for p in context]}
-    )
+    ids = [p.chunk_id for p in context]
+    trace.append({"step": "retrieve", "passages": len(passages), "context": ids})
     t = lap("retrieve", t)
 
     gen = Generation(query, context, backend, settings, lang=lang)
@@ -128,11 +127,14 @@ def stream_answer(
     t = lap("generate", t)
 
     translate = Translator(backend) if backend.uses_prompt else None  # claim -> source lang
-    checked = verify(gen.text, context, lang=lang, translate=translate) if context else Verified("")
+    checked = Verified("")
+    if context:  # a claim restating the question is shown as its source sentence
+        checked = verify(gen.text, context, lang=lang, translate=translate, question=query)
     trace += [{"step": "translate-claim", **c} for c in (translate.calls if translate else [])]
     abstention = {a.rstrip(".") for a in ABSTAIN_TEXTS.values()}
     removed = [s for s in checked.unsupported if s.rstrip(".") not in abstention]
     trace += [{"step": "removed", "sentence": s, "reason": "unsupported"} for s in removed]
+    trace += [{"step": "quoted", "sentence": s, "reason": "restates"} for s in checked.restated]
     t = lap("verify", t)
 
     answered = bool(checked.citations)
@@ -143,9 +145,7 @@ def stream_answer(
         from rag.grounding.relevance import check_citations
 
         check = check_citations(english or query, checked.citations, context, passages, backend)
-        trace.append(
-            {"step": "relevance", "answers": check.answers, "reply": check.reply, "ms": check.ms}
-        )
+        trace.append({"step": "relevance", **asdict(check)})  # answers, reply, ms
         answered = check.answers
         t = lap("relevance", t)
     trace.append({"step": "decide", "abstained": not answered})

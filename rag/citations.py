@@ -36,6 +36,7 @@ from rag.grounding.markers import (
     renumber,
     strip_markers,
 )
+from rag.grounding.restated import restates
 from rag.text import content_terms, fold, numbers, stopwords
 from rag.text.languages import words_of_all
 from rag.types import Citation, Passage
@@ -77,6 +78,8 @@ class Verified:
     text: str
     citations: list[Citation] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    #: supported claims that only restated the question, shown as their quotes
+    restated: list[str] = field(default_factory=list)
 
 
 def sentences(text: str) -> list[str]:
@@ -295,6 +298,7 @@ def verify(
     *,
     lang: str = "en",
     translate: Translate | None = None,
+    question: str = "",
 ) -> Verified:
     """Check every sentence of ``text`` against the passages its ``[n]`` markers name.
 
@@ -303,12 +307,15 @@ def verify(
     number), else removed and listed in ``unsupported``. Uncited sentences get the
     same treatment, so every kept sentence carries at least one verified marker.
     ``translate`` lets a claim in another language than its source be read in the
-    source's language (``support``).
+    source's language (``support``). A supported claim that only restates ``question``
+    (``rag.grounding.restated``) is shown as the source sentence that supports it.
     """
     from rag.text.lang import question_lang as detect_lang
 
     kept: list[str] = []
     unsupported: list[str] = []
+    restated: list[str] = []
+    shown: set[str] = set()
     cites: dict[int, Citation] = {}
     for sent in sentences(normalize_markers(text)):
         claim = strip_markers(sent)
@@ -340,12 +347,18 @@ def verify(
             unsupported.append(claim)
             continue
         good = _complete(claim, good, passages, clang, scored)
-        if passages[good[0] - 1].lang in ("", clang) and scored.get(good[0]):
-            quote = scored[good[0]][1]
+        quote = scored[good[0]][1] if scored.get(good[0]) else ""
+        if question and quote and restates(claim, question, clang):
+            restated.append(claim)
+            if quote in shown:
+                continue  # two restatements citing one sentence: it is shown once
+            claim = quote
+        elif passages[good[0] - 1].lang in ("", clang) and quote:
             if swapped_subject(claim, quote):
                 unsupported.append(claim)  # "Olsen emphasized" for "speakers emphasized"
                 continue
             claim = keep_polarity(claim, quote)
+        shown.add(claim)
         end = claim[-1] if claim[-1] in ".!?;:" else ""
         body = (claim[:-1] if end else claim).rstrip(" ,")  # "8, 2023, [1]." -> "2023 [1]."
         kept.append(f"{body} {''.join(f'[{n}]' for n in good)}{end}")
@@ -364,4 +377,5 @@ def verify(
         text=" ".join(kept),
         citations=[cites[n] for n in sorted(cites)],
         unsupported=unsupported,
+        restated=restated,
     )

@@ -155,6 +155,14 @@ def test_an_unsupported_claim_is_removed_with_its_reason_and_nothing_left_abstai
     assert {"step": "removed", "sentence": "It opened in 1871.", "reason": "unsupported"} in a.trace
 
 
+def test_a_claim_restating_the_question_is_shown_as_its_source_sentence(settings):
+    probe = answer(OPENED, settings=settings, backend=Scripted('{"claims": []}'))
+    n = _source_of(probe, "harbour.txt")
+    a = answer(OPENED, settings=settings, backend=Scripted(claims((n, "The harbour opened."))))
+    assert not a.abstained and a.text == f"The harbour of Lorvik opened in 1999 [{n}]."
+    assert {"step": "quoted", "sentence": "The harbour opened.", "reason": "restates"} in a.trace
+
+
 def test_a_claim_citing_the_wrong_source_is_re_pointed(settings):
     probe = answer(OPENED, settings=settings, backend=Scripted('{"claims": []}'))
     n = _source_of(probe, "harbour.txt")

@@ -488,3 +488,57 @@ def test_a_question_in_the_answer_asserts_nothing():
     v = verify("When did the harbour of Lorvik open [1]? It opened in 1999 [1].", p)
     assert v.unsupported == ["When did the harbour of Lorvik open?"]
     assert v.text == "It opened in 1999 [1]."
+
+
+def test_a_reply_word_opening_a_copied_claim_is_not_a_swapped_subject():
+    # "Yes" is capitalised but names nobody: the claim copies its source.
+    p = [Passage("c1", "a.txt", "Since spring the ferry now stops at Lorvik twice a day.", 1)]
+    v = verify("Yes, the ferry now stops at Lorvik twice a day [1].", p)
+    assert v.citations and not v.unsupported
+
+
+RESTATED = [
+    Passage(
+        "c1",
+        "a.txt",
+        "The harbour office keeps many records. The tide book is printed by Lorvik Press, "
+        "which prints the tide tables every year.",
+        1,
+    )
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "claim"),
+    [
+        ("Who prints the tide tables every year?", "The tide tables are printed every year"),
+        ("Are the tide tables printed every year?", "Yes, the tide tables are printed every year"),
+    ],
+)
+def test_a_claim_that_restates_the_question_is_shown_as_its_source_sentence(question, claim):
+    v = verify(f"{claim} [1].", RESTATED, question=question)
+    source_sentence = (
+        "The tide book is printed by Lorvik Press, which prints the tide tables every year"
+    )
+    assert v.text == f"{source_sentence} [1]." and v.restated == [claim + "."]
+    assert v.citations[0].quote == source_sentence + "."
+
+
+def test_a_claim_adding_to_the_question_is_kept_as_written():
+    v = verify(
+        "Lorvik Press prints them every year [1].",
+        RESTATED,
+        question="Who prints the tide tables every year?",
+    )
+    assert v.text == "Lorvik Press prints them every year [1]." and v.restated == []
+    # Without the question, nothing is compared.
+    v = verify("The tide tables are printed every year [1].", RESTATED)
+    assert v.text == "The tide tables are printed every year [1]." and v.restated == []
+
+
+def test_two_restatements_of_one_source_sentence_show_it_once():
+    q = "Who prints the tide tables every year?"
+    v = verify(
+        "The tide tables are printed [1]. Every year they are printed [1].", RESTATED, question=q
+    )
+    assert v.text.count("Lorvik Press") == 1 and len(v.restated) == 2

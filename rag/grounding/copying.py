@@ -92,13 +92,17 @@ def swapped_subject(claim: str, quote: str) -> bool:
     >>> swapped_subject("Moreau met with Lindqvist in Lyon.",
     ...                 "On the sidelines, he met with Lindqvist in Lyon.")
     False
+    >>> swapped_subject("Yes, the ferry now stops at Lorvik.",
+    ...                 "In spring the ferry now stops at Lorvik.")
+    False
     """
     matches, qwords, ops = _align(claim, quote)
     cwords = [m.group(0) for m in matches]
     stand_ins = words_of_all("pronouns")
-    # A capitalised function word opens a sentence ("I leader ...", "Le conseil ..."):
-    # it names nobody.
-    function = frozenset().union(*(stopwords(c) for c in supported()))
+    # A capitalised function word opens a sentence ("I leader ...", "Le conseil ..."),
+    # and so does a reply to a yes/no question ("Yes, gzip now accepts ..."): they name
+    # nobody.
+    function = frozenset().union(*(stopwords(c) for c in supported()), words_of_all("replies"))
     quoted = {w.casefold() for w in qwords}
     for k, (tag, i1, i2, _, j2) in enumerate(ops[:-1]):
         after = ops[k + 1]

@@ -10,7 +10,17 @@ import pytest
 from rag.text.lang import question_lang
 from rag.text.languages import language, supported, words_of_all
 
-FIELDS = {"name", "abstain", "months", "asks", "negations", "limiters", "pronouns", "numbers"}
+FIELDS = {
+    "name",
+    "abstain",
+    "months",
+    "asks",
+    "negations",
+    "limiters",
+    "pronouns",
+    "numbers",
+    "replies",
+}
 
 
 def test_every_language_file_has_every_field():

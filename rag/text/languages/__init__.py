@@ -4,7 +4,8 @@ Each file (``en.json``, ``fr.json``, ...) holds the language's ``name``, its ``a
 sentence (what the answer says when the documents don't answer), its ``months`` and
 ``asks``: the question words that ask for a kind of answer (``number``, ``date``,
 ``person``), and the ``negations``, ``limiters`` ("only") and ``pronouns`` that
-verification reads, and ``numbers``: number words, cardinal and ordinal, folded.
+verification reads, ``numbers``: number words, cardinal and ordinal, folded, and
+``replies``: the words that answer a yes/no question by themselves ("yes", "oui"), folded.
 Stop words and stemmers come from bm25s and PyStemmer (``rag.text``).
 
     >>> language("fr").abstain
@@ -38,6 +39,7 @@ class Language:
     limiters: frozenset[str] = frozenset()
     pronouns: frozenset[str] = frozenset()
     numbers: frozenset[str] = frozenset()
+    replies: frozenset[str] = frozenset()
 
 
 @cache
@@ -63,10 +65,11 @@ def language(code: str) -> Language:
         limiters=frozenset(data.get("limiters", ())),
         pronouns=frozenset(data.get("pronouns", ())),
         numbers=frozenset(data.get("numbers", ())),
+        replies=frozenset(data.get("replies", ())),
     )
 
 
 def words_of_all(field: str) -> frozenset[str]:
-    """One word list (``negations``, ``limiters``, ``pronouns``, ``numbers``) of every
+    """One word list (``negations``, ``limiters``, ``pronouns``, ``numbers``, ``replies``) of every
     language: an answer may mix languages."""
     return frozenset().union(*(getattr(language(c), field) for c in supported()))
