@@ -71,7 +71,9 @@ class SyncReport:
 #: Changes whenever the same file would give other chunks or chunk metadata, so an index
 #: built by an older version re-chunks each file once. 2: translations linked (rag.parallel).
 #: 3: terminal formatting codes removed, a markdown code span keeps its "*" and "_".
-CHUNKING_VERSION = "3"
+#: 4: markdown: backslash escapes undone and fenced code kept as written; MyST directives
+#: and roles read as text.
+CHUNKING_VERSION = "4"
 
 
 def _sha256(path: Path) -> str:

@@ -36,6 +36,14 @@ _OVERSTRIKE = re.compile(r".(?:\x08.)+")  # characters printed over each other
 # until ``clean_inline`` has removed emphasis, so '`==3.1.*`' keeps its star.
 _KEEP = str.maketrans({"*": "\ue000", "_": "\ue001"})
 _KEPT = str.maketrans({"\ue000": "*", "\ue001": "_"})
+# Read as written: a code span's text, and a punctuation mark after a backslash (markdown's
+# escape, as HTML-to-markdown converters write "cg\\_annotate" and "\\[1\\]").
+# A MyST role before a code span ("{ref}`Caching`") goes with the span's backticks.
+_LITERAL = re.compile(r"(?:\{[\w:.-]+\})?`([^`\n]+)`|\\([!-/:-@\[-`{-~])")
+# A fence opening or closing a code block ("```python", "~~~~"), or a directive of MyST
+# markdown ("```{note}", "````{tab} Linux"); a fence closes the innermost open one of its
+# kind and at least its length.
+_FENCE = re.compile(r"^\s{0,3}(?P<marker>`{3,}|~{3,})(?P<info>[^`]*)$")
 _GLUED = re.compile(r"^(?P<a>[^*]*[^\s*])\*\*(?P<b>[^*]+)\*\*\s*$")
 
 
@@ -66,13 +74,45 @@ def strip_markdown(text: str) -> str:
 
         >>> strip_markdown("## Intro\\nSee [the site](https://x.org).\\n```\\ncode\\n```")
         '\\n\\n# Intro\\n\\nSee the site.\\ncode'
+
+    A backslash escape is the character it escapes, except inside code, where the backslash
+    is part of the text:
+
+        >>> clean_inline(strip_markdown("Run cg\\\\_annotate \\\\[1\\\\] or `a\\\\_b`"))
+        'Run cg_annotate [1] or a\\\\_b'
+        >>> strip_markdown("```\\nx\\\\_y\\n```")
+        'x\\\\_y'
+
+    A MyST directive's body is text, its name and argument a line of it:
+
+        >>> strip_markdown("(caching)=\\n```{versionadded} 6.0\\nSee {ref}`Caching`.\\n```\\nMore.")
+        'versionadded 6.0\\nSee Caching.\\nMore.'
+        >>> strip_markdown("````{tab} Linux\\n```\\n~/.cache/pip\\n```\\n````\\nMore.")
+        'tab Linux\\n~/.cache/pip\\nMore.'
     """
     out: list[str] = []
+    open_fences: list[tuple[str, bool]] = []  # (marker, is code), innermost last
     for line in text.replace("\r\n", "\n").split("\n"):
-        if re.match(r"^\s*(```|~~~)[\w+-]*\s*$", line):
-            continue  # fence markers only; the quoted text is content
-        if re.match(r"^\s*\[[^\]]+\]:\s*\S+", line) or re.match(r"^\s*([-*_]\s*){3,}$", line):
-            continue  # link definitions, horizontal rules
+        fence = _FENCE.match(line)
+        code = bool(open_fences) and open_fences[-1][1]
+        if fence and not (code and fence["info"]):
+            marker, info = fence["marker"], fence["info"].strip()
+            top = open_fences[-1][0] if open_fences else ""
+            if not info and top and marker[0] == top[0] and len(marker) >= len(top):
+                open_fences.pop()  # the fence that closes the innermost open one
+            elif code:
+                out.append(line)  # a shorter or other fence inside code is code
+            else:
+                open_fences.append((marker, not info.startswith("{")))
+                if info.startswith("{"):  # "```{note}": a directive, whose body is text
+                    out.append(re.sub(r"^\{([^}]*)\}", r"\1", info))
+            continue  # fence markers go; the fenced text is content
+        if code:
+            out.append(line)  # kept as written
+            continue
+        line = _LITERAL.sub(lambda m: (m.group(1) or m.group(2)).translate(_KEEP), line)
+        if re.match(r"^\s*\[[^\]]+\]:\s*\S+|^\s*([-*_]\s*){3,}$|^\([\w.:-]+\)=\s*$", line):
+            continue  # link definitions, horizontal rules, MyST targets "(wheel-caching)="
         heading = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
         if heading:
             out.append(f"\n\n{HEADING_MARK}{heading.group(1)}\n\n")
@@ -85,7 +125,6 @@ def strip_markdown(text: str) -> str:
     joined = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", joined)
     joined = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", joined)
     joined = re.sub(r"<(https?://[^>\s]+)>", r"\1", joined)
-    joined = re.sub(r"`([^`\n]+)`", lambda m: m.group(1).translate(_KEEP), joined)
     return re.sub(r"\n{3,}", "\n\n", joined).replace("\n\n\n", "\n\n")
 
 

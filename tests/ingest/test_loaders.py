@@ -414,3 +414,50 @@ def test_pdf_title(tmp_path: Path, meta_title: str | None, title: str) -> None:
     lines = ["RESOLUTION 2616 (2025)", "1. The Assembly recalls its commitment to democracy."]
     write_pdf(path, [lines], title=meta_title)
     assert load_document(path, tmp_path).title == title
+
+
+def test_html_words_with_underscores_and_brackets_are_read_as_written(tmp_path: Path) -> None:
+    # HTML-to-markdown extraction escapes markdown's punctuation ("cg\_annotate", "\[1\]");
+    # the escapes are undone outside code, and code keeps its backslashes.
+    para = "Run tide_merge on the files and then tide_report on the result [1]. " * 3
+    html = f"""<!doctype html><html><head><title>Tide tools</title></head><body><article>
+    <h1>Tide tools</h1><p>{para}</p>
+    <p>Files named tide.out.* are merged by tide_merge, see the tide_tools manual.</p>
+    <pre>match = re.compile(r"\\d+_\\w+")</pre>
+    </article></body></html>"""
+    path = tmp_path / "tools.html"
+    path.write_text(html, "utf-8")
+    doc = load_document(path, tmp_path)
+    assert "Run tide_merge on the files and then tide_report on the result [1]." in doc.text
+    assert "tide.out.* are merged by tide_merge" in doc.text
+    assert "\\_" not in doc.text and "\\[" not in doc.text
+    assert_offsets(doc)
+
+
+def test_markdown_fenced_code_and_myst_directives(tmp_path: Path) -> None:
+    # Code inside a fence is kept as written (a "# comment" there is no heading); a MyST
+    # directive's body is text, and its closing fence does not open a code block.
+    path = tmp_path / "guide.md"
+    path.write_text(
+        "# Tide tools\n\n"
+        "(tide-cache)=\n\n"
+        "```{versionadded} 2.0\n"
+        "The tools keep a cache of tide tables, see {ref}`Caching`.\n"
+        "```\n\n"
+        "````{tab} Linux\n"
+        "```\n"
+        "# the cache folder\n"
+        "~/.cache/tide\\_tables\n"
+        "```\n"
+        "````\n\n"
+        "The *cache* can be removed with tide\\_clean.\n",
+        "utf-8",
+    )
+    doc = load_document(path, tmp_path)
+    texts = [p.text for p in doc.paragraphs]
+    assert "versionadded 2.0" in texts and "tab Linux" in texts
+    assert "The tools keep a cache of tide tables, see Caching." in texts
+    assert "~/.cache/tide\\_tables" in doc.text  # code: the backslash is the text's
+    assert texts[-1] == "The cache can be removed with tide_clean."
+    assert "(tide-cache)=" not in doc.text and "```" not in doc.text
+    assert_offsets(doc)
