@@ -27,7 +27,7 @@ import re
 from functools import cache
 
 from rag.grounding.markers import strip_markers
-from rag.text import fold
+from rag.text import fold, words
 from rag.text.languages import language, supported, words_of_all
 
 __all__ = ["ANSWER_KINDS", "answers_kind", "asked_kind", "has_kind"]
@@ -46,8 +46,9 @@ def asked_kind(question: str, lang: str) -> str | None:
 
         >>> asked_kind("Quando è stato firmato l'accordo?", "it")
         'date'
+        >>> asked_kind("Quand on compile le paquet, quelles options faut-il ?", "fr")
     """
-    head = " ".join(re.findall(r"\w+", fold(question))[:_ASK_WITHIN_WORDS])
+    head = " ".join(words(_asking_clause(question, lang))[:_ASK_WITHIN_WORDS])
     found = [
         (m.start(), kind)
         for kind, phrases in language(lang).asks.items()
@@ -55,6 +56,21 @@ def asked_kind(question: str, lang: str) -> str | None:
         if (m := re.search(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", head))
     ]
     return min(found)[1] if found else None
+
+
+def _asking_clause(question: str, lang: str) -> str:
+    """The part of ``question`` that asks: the last clause opening with a question word
+    (the language file's ``questions``), else the whole question. A clause before it sets
+    a condition: "When I build it, which options ...?" asks for options, not a date.
+
+        >>> _asking_clause("When I build it, which options can I pass?", "en")
+        'which options can I pass'
+        >>> _asking_clause("When was it opened, and by whom?", "en")
+        'When was it opened'
+    """
+    clauses = [c for c in re.split(r"[,;:.?!]+", question) if c.strip()]
+    asking = [c for c in clauses if words(c)[:1] and words(c)[0] in language(lang).questions]
+    return asking[-1].strip() if asking else question
 
 
 def has_kind(kind: str | None, text: str) -> bool:

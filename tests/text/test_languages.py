@@ -20,6 +20,7 @@ FIELDS = {
     "pronouns",
     "numbers",
     "replies",
+    "questions",
 }
 
 

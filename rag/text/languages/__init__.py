@@ -5,7 +5,8 @@ sentence (what the answer says when the documents don't answer), its ``months`` 
 ``asks``: the question words that ask for a kind of answer (``number``, ``date``,
 ``person``), and the ``negations``, ``limiters`` ("only") and ``pronouns`` that
 verification reads, ``numbers``: number words, cardinal and ordinal, folded, and
-``replies``: the words that answer a yes/no question by themselves ("yes", "oui"), folded.
+``replies``: the words that answer a yes/no question by themselves ("yes", "oui"), and
+``questions``: the words that open a question ("which", "pourquoi"), both folded.
 Stop words and stemmers come from bm25s and PyStemmer (``rag.text``).
 
     >>> language("fr").abstain
@@ -40,6 +41,7 @@ class Language:
     pronouns: frozenset[str] = frozenset()
     numbers: frozenset[str] = frozenset()
     replies: frozenset[str] = frozenset()
+    questions: frozenset[str] = frozenset()
 
 
 @cache
@@ -66,10 +68,11 @@ def language(code: str) -> Language:
         pronouns=frozenset(data.get("pronouns", ())),
         numbers=frozenset(data.get("numbers", ())),
         replies=frozenset(data.get("replies", ())),
+        questions=frozenset(data.get("questions", ())),
     )
 
 
 def words_of_all(field: str) -> frozenset[str]:
-    """One word list (``negations``, ``limiters``, ``pronouns``, ``numbers``, ``replies``) of every
-    language: an answer may mix languages."""
+    """One word list (``negations``, ``limiters``, ``pronouns``, ``numbers``, ``replies``,
+    ``questions``) of every language: an answer may mix languages."""
     return frozenset().union(*(getattr(language(c), field) for c in supported()))
