@@ -44,6 +44,14 @@ _LITERAL = re.compile(r"(?:\{[\w:.-]+\})?`([^`\n]+)`|\\([!-/:-@\[-`{-~])")
 # markdown ("```{note}", "````{tab} Linux"); a fence closes the innermost open one of its
 # kind and at least its length.
 _FENCE = re.compile(r"^\s{0,3}(?P<marker>`{3,}|~{3,})(?P<info>[^`]*)$")
+# Inline code that an HTML-to-markdown converter wrote with three backticks over several
+# lines ("try ```\nfinger\nme@host\n```\n to see"): a fence opens a line, so text before
+# the backticks makes them a code span, which the next line of only backticks closes.
+_INLINE_FENCE = re.compile(
+    r"^(?P<lead>[^\n]*[^\s`])[ \t]*```[ \t]*\n"
+    r"(?P<code>(?:[^\n`]*\S[^\n`]*\n){1,8}?)[ \t]*```[ \t]*$",
+    re.MULTILINE,
+)
 _GLUED = re.compile(r"^(?P<a>[^*]*[^\s*])\*\*(?P<b>[^*]+)\*\*\s*$")
 
 
@@ -82,6 +90,8 @@ def strip_markdown(text: str) -> str:
         'Run cg_annotate [1] or a\\\\_b'
         >>> strip_markdown("```\\nx\\\\_y\\n```")
         'x\\\\_y'
+        >>> strip_markdown("Try ```\\nfinger\\nme@host\\n```\\n to see.")
+        'Try finger me@host\\n to see.'
 
     A MyST directive's body is text, its name and argument a line of it:
 
@@ -92,6 +102,7 @@ def strip_markdown(text: str) -> str:
     """
     out: list[str] = []
     open_fences: list[tuple[str, bool]] = []  # (marker, is code), innermost last
+    text = _INLINE_FENCE.sub(lambda m: f"{m['lead']} `{' '.join(m['code'].split())}`", text)
     for line in text.replace("\r\n", "\n").split("\n"):
         fence = _FENCE.match(line)
         code = bool(open_fences) and open_fences[-1][1]
