@@ -68,8 +68,8 @@ def _asking_clause(question: str, lang: str) -> str:
         >>> _asking_clause("When was it opened, and by whom?", "en")
         'When was it opened'
     """
-    clauses = [c for c in re.split(r"[,;:.?!]+", question) if c.strip()]
-    asking = [c for c in clauses if words(c)[:1] and words(c)[0] in language(lang).questions]
+    opening = language(lang).questions
+    asking = [c for c in re.split(r"[,;:.?!]+", question) if set(words(c)[:1]) & opening]
     return asking[-1].strip() if asking else question
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from functools import cache
 
 from rag.text import content_terms, stem
-from rag.text.languages import supported, words_of_all
+from rag.text.languages import words_of_all
 
 __all__ = ["restates"]
 
@@ -39,7 +39,5 @@ def _replies(lang: str) -> frozenset[str]:
 
 def restates(claim: str, question: str, lang: str = "en") -> bool:
     """Whether ``claim`` adds no content word to ``question`` (both in ``lang``)."""
-    if lang not in supported():
-        lang = "en"
     new = content_terms(claim, lang) - content_terms(question, lang) - _replies(lang)
     return not new

@@ -49,7 +49,7 @@ _FENCE = re.compile(r"^\s{0,3}(?P<marker>`{3,}|~{3,})(?P<info>[^`]*)$")
 # the backticks makes them a code span, which the next line of only backticks closes.
 _INLINE_FENCE = re.compile(
     r"^(?P<lead>[^\n]*[^\s`])[ \t]*```[ \t]*\n"
-    r"(?P<code>(?:[^\n`]*\S[^\n`]*\n){1,8}?)[ \t]*```[ \t]*$",
+    r"(?P<code>(?:[ \t]*[^\s`][^\n`]*\n){1,8}?)[ \t]*```[ \t]*$",  # one way to match a line
     re.MULTILINE,
 )
 _GLUED = re.compile(r"^(?P<a>[^*]*[^\s*])\*\*(?P<b>[^*]+)\*\*\s*$")

@@ -461,3 +461,12 @@ def test_markdown_fenced_code_and_myst_directives(tmp_path: Path) -> None:
     assert texts[-1] == "The cache can be removed with tide_clean."
     assert "(tide-cache)=" not in doc.text and "```" not in doc.text
     assert_offsets(doc)
+
+
+def test_a_long_line_after_three_backticks_loads_in_linear_time(tmp_path: Path) -> None:
+    # "x ```" then a 300,000-character line holding a backtick: the inline-code pattern
+    # once tried every split of such a line (quadratic: hours); now it matches one way.
+    path = tmp_path / "long.md"
+    path.write_text("Run ```\n" + "tide tables " * 25_000 + "`x`\nEnd of notes.\n", "utf-8")
+    doc = load_document(path, tmp_path)
+    assert doc.text.count("tide tables") == 25_000 and doc.text.endswith("End of notes.")
