@@ -35,6 +35,7 @@ Span = tuple[int, int]  # character offsets into the document text
 
 _BLOCK = re.compile(r"(?:(?!\n[ \t]*\n).)+", re.S)  # text between blank lines
 _WORD = re.compile(r"\S+")
+_GLUED = re.compile(r"\.\w")  # "._" with no space between: no sentence starts after the dot
 # pysbd is super-linear (8,000 chars: 0.17 s; 20,000: 0.6 s), so longer blocks are cut at
 # newlines, then at spaces, before it sees them: a PDF page without blank lines stays fast.
 _MAX_SEGMENT_CHARS = 8000
@@ -81,7 +82,9 @@ def _sentence_spans(text: str, lang: str) -> list[Span]:
     """Offsets of the sentences of ``text``, stripped of surrounding whitespace.
 
     pysbd only chooses where sentences start; each sentence then runs to the next start,
-    so every character is covered even where pysbd would drop or alter some.
+    so every character is covered even where pysbd would drop or alter some. A start
+    right after a full stop, with no space between, is none: pysbd cuts "extract
+    .tar.xz files" and "the .lz format" after the dot of a file extension.
     """
     spans: list[Span] = []
     for block in _BLOCK.finditer(text):
@@ -92,7 +95,7 @@ def _sentence_spans(text: str, lang: str) -> list[Span]:
         cuts, cursor = [b_start], b_start
         for sentence in (s.strip() for piece in pieces for s in _segment(piece, lang)):
             found = text.find(sentence, cursor, b_end) if sentence else -1
-            if found > b_start:
+            if found > b_start and not _GLUED.match(text, found - 1):
                 cuts.append(found)
             if found >= 0:
                 cursor = found + len(sentence)
@@ -210,6 +213,11 @@ def _is_heading(p: Paragraph) -> bool:
     return len(body) <= 150 and body[-1] not in '.!?;,:…»"”'
 
 
+def _leads(p: Paragraph) -> bool:
+    """A paragraph that introduces the next: a heading, or a question ("Q: How do I ...?")."""
+    return _is_heading(p) or (p.label is None and p.text.rstrip().endswith("?"))
+
+
 def _locator(doc: Document, first: int, last: int, labels: tuple[str, ...]) -> str:
     if not labels:
         return f"paragraph {first + 1}" if first == last else f"paragraphs {first + 1}–{last + 1}"
@@ -258,7 +266,7 @@ def chunk_document(
     for i, p in paras:
         if pack and doc.paragraphs[pack[-1]].lang != p.lang:
             flush()
-        headings_only = all(_is_heading(doc.paragraphs[k]) for k in pack)
+        headings_only = all(_leads(doc.paragraphs[k]) for k in pack)
         if count_tokens(p.text) > max_tokens:
             # Too long: sentence units; pending headings lead the first piece.
             if not headings_only:
@@ -272,8 +280,9 @@ def chunk_document(
                 overlaps = [k for k in covered if _overlaps(doc.paragraphs[k], a, b)]
                 spans.append(((a, b), overlaps))
             continue
-        # A heading opens a new chunk so it is never stranded at the end of the previous one.
-        starts_section = _is_heading(p) and not headings_only
+        # A heading or a question opens a new chunk so it is never stranded at the end of
+        # the previous one, away from the text that answers it.
+        starts_section = _leads(p) and not headings_only
         too_long = pack and count_tokens(text[doc.paragraphs[pack[0]].start : p.end]) > max_tokens
         if pack and (starts_section or too_long):
             flush()

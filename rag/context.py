@@ -23,7 +23,7 @@ from rag.chunking import clauses, count_tokens
 from rag.text import content_terms
 from rag.types import Passage
 
-__all__ = ["PASSAGE_OVERHEAD_TOKENS", "compress", "rank_sentences"]
+__all__ = ["PASSAGE_OVERHEAD_TOKENS", "compress", "rank_sentences", "with_replies"]
 
 #: What the <source ...> wrapper, title, date and locator add per passage in the prompt.
 PASSAGE_OVERHEAD_TOKENS = 30
@@ -74,6 +74,48 @@ def _rebuild(text: str, sentences: list[str]) -> str:
     return " ".join(parts)
 
 
+#: A reply this short ("No.", "A: Yes.") is read with the sentence that explains it.
+_BARE_REPLY_TOKENS = 8
+
+
+def with_replies(text: str, units: Sequence[str]) -> list[str]:
+    """``units`` (consecutive slices of ``text``) with each question joined to its reply.
+
+    A question the document asks (an FAQ's "Q: ...?", a heading "How do I ...?") says
+    nothing by itself, yet it is what matches a user's question best; what answers is
+    the sentence after it. So a unit ending in "?" is read together with the next unit,
+    (after any questions that follow it), and with one more when that reply is bare
+    ("No."), as one slice of ``text``:
+
+    >>> with_replies("Q: Is it free? A: No. It costs 5 euros. Done.",
+    ...              ["Q: Is it free?", "A: No.", "It costs 5 euros.", "Done."])
+    ['Q: Is it free? A: No. It costs 5 euros.', 'Done.']
+    """
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for unit in units:
+        start = text.find(unit, cursor)
+        cursor = start + len(unit)
+        spans.append((start, cursor))
+    i = 0
+    while i < len(units):
+        end = i
+        if units[i].rstrip().endswith("?"):
+            reply = i + 1
+            while reply < len(units) and units[reply].rstrip().endswith("?"):
+                reply += 1  # "Q: Is it free? And open?" is one question
+            if reply < len(units):
+                end = reply
+                if count_tokens(units[end]) < _BARE_REPLY_TOKENS and end + 1 < len(units):
+                    end += 1
+        if any(s < 0 for s, _ in spans[i : end + 1]):  # not slices of text: leave them be
+            end = i
+        out.append(text[spans[i][0] : spans[end][1]] if end > i else units[i])
+        i = end + 1
+    return out
+
+
 def rank_sentences(
     queries: Sequence[tuple[str, str]],
     passages: Sequence[Passage],
@@ -89,13 +131,16 @@ def rank_sentences(
       the sentence before it (which "It opened in 1999." refers to) or its passage's
       title and locator, each term weighted by its rarity among the candidate sentences
       (idf), so a rare name counts more than a word every sentence shares.
-    Long sentences are read as their clauses (``rag.chunking.clauses``).
+    Long sentences are read as their clauses (``rag.chunking.clauses``), and a question
+    the document asks as one unit with its reply (``with_replies``).
     Neither signal has a threshold here: this only orders sentences for the context.
     """
     cands: list[tuple[int, str]] = []
     before: list[str] = []  # the sentence before each candidate, in its passage
     for i, p in enumerate(passages):
-        units = [s for s in clauses(p.text, p.lang or "en") if any(ch.isalnum() for ch in s)]
+        units = with_replies(
+            p.text, [s for s in clauses(p.text, p.lang or "en") if any(ch.isalnum() for ch in s)]
+        )
         cands += [(i, s) for s in units]
         before += ["", *units[:-1]] if units else []
     if not cands or not queries:

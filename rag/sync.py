@@ -73,7 +73,7 @@ class SyncReport:
 #: 3: terminal formatting codes removed, a markdown code span keeps its "*" and "_".
 #: 4: markdown: backslash escapes undone and fenced code kept as written; MyST directives
 #: and roles read as text.
-CHUNKING_VERSION = "4"
+CHUNKING_VERSION = "6"
 
 
 def _sha256(path: Path) -> str:
@@ -120,6 +120,7 @@ def _sync(
     if rebuild:
         drop_index(settings)
     index = open_index(settings)
+    index.tune_search(settings.hnsw_ef_search)
     manifest = index.files()
     stored = index.ids()
     report = SyncReport(corpus=str(root))

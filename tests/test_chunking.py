@@ -203,6 +203,18 @@ def test_giant_sentence_splits_at_words() -> None:
         assert c.text.split()[0] in words and c.text.split()[-1] in words
 
 
+def test_a_question_opens_a_chunk_and_stays_with_its_answer() -> None:
+    faq = [
+        "Q: Can I borrow the projector?",
+        "A: Yes. Staff can book it at the front desk.",
+        "Q: Is parking free?",
+        "Is it open at night?",
+        "A: No. The car park costs two euros an hour and closes at ten.",
+    ]
+    chunks = chunk_document(make_doc(faq))
+    assert [c.text for c in chunks] == ["\n\n".join(faq[:2]), "\n\n".join(faq[2:])]
+
+
 def test_heading_opens_a_chunk_and_stays_with_its_paragraph() -> None:
     texts = ["The first paragraph ends here.", "Chapter Two", "The second paragraph."]
     chunks = chunk_document(make_doc(texts))
@@ -321,3 +333,16 @@ def test_sentences_split_the_same_in_eight_threads_at_once(seeds_dir):
     for t in threads:
         t.join(300)
     assert not wrong
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "it"])
+def test_a_file_extension_after_a_space_starts_no_sentence(lang: str) -> None:
+    # pysbd alone cuts after the dot: "How can I extract ." + "tar.xz files?"
+    text = "My tar does not read .tar.xz files. How can I extract .tar.xz files? Use the .lz tool."
+    assert split_sentences(text, lang) == [
+        "My tar does not read .tar.xz files.",
+        "How can I extract .tar.xz files?",
+        "Use the .lz tool.",
+    ]
+    # A sentence that starts after a space (or a CJK full stop) still does.
+    assert split_sentences("It ran. Then it stopped.", lang) == ["It ran.", "Then it stopped."]

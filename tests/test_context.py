@@ -79,3 +79,29 @@ def test_rank_sentences_skips_a_passage_without_a_sentence(embedder):
     ]
     ranked = rank_sentences([("When did the harbour open?", "en")], passages, embedder)
     assert [(i, s) for i, s, _ in ranked] == [(1, "The harbour opened in 1999.")]
+
+
+def test_a_question_in_a_passage_is_ranked_and_kept_with_its_reply(embedder):
+    from rag.context import rank_sentences
+
+    faq = (
+        "Q: Can visitors park at the museum? A: No. The nearest car park is on Quay Street. "
+        "Q: Is there a cloakroom? A: Yes, by the entrance."
+    )
+    passages = [Passage("f", "faq.txt", faq, 0.5)]
+    ranked = rank_sentences([("Can I park at the museum?", "en")], passages, embedder)
+    best = ranked[0][1]
+    assert (
+        best == "Q: Can visitors park at the museum? A: No. The nearest car park is on Quay Street."
+    )
+    kept = compress(passages, ranked, count_tokens(best) + PASSAGE_OVERHEAD_TOKENS)
+    assert kept[0].text == best  # the reply comes with the question, within the budget
+
+
+def test_with_replies_joins_a_run_of_questions_to_the_reply_after_it():
+    from rag.context import with_replies
+
+    text = "Is it free? Is it open? It opens at nine and costs nothing. Bring a coat."
+    units = ["Is it free?", "Is it open?", "It opens at nine and costs nothing.", "Bring a coat."]
+    assert with_replies(text, units) == [text[: text.index(" Bring")], "Bring a coat."]
+    assert with_replies("Why?", ["Why?"]) == ["Why?"]  # a question nothing follows stays

@@ -45,3 +45,24 @@ def test_drop_index_empties_it(make_settings):
     sync_corpus(settings)
     drop_index(settings)
     assert open_index(settings).count() == 0
+
+
+def _ef_search(settings) -> int:  # type: ignore[no-untyped-def]
+    """What Chroma itself reports for the chunk collection, read through a new client."""
+    import chromadb
+
+    from rag.index.chunks import ef_class
+
+    ef_class()  # the collection's embedding function must be registered to read it
+    client = chromadb.PersistentClient(str(settings.data_dir / "chroma"))
+    config = client.get_collection(settings.collection).configuration
+    return config["hnsw"]["ef_search"]
+
+
+def test_the_dense_index_searches_as_broadly_as_settings_say(make_settings):
+    settings = make_settings({"a.txt": "Water boils at 100 degrees."}, hnsw_ef_search=100)
+    sync_corpus(settings)
+    assert _ef_search(settings) == 100
+    # An index built with another value (or before the setting) gets it at the next sync.
+    sync_corpus(settings.replace(hnsw_ef_search=400))
+    assert _ef_search(settings) == 400

@@ -233,6 +233,15 @@ class ChunkIndex:
         col = self._conn.client().get_collection(self._names["chunks"], embedding_function=None)
         col.modify(metadata={**(col.metadata or {}), key: value})
 
+    def tune_search(self, want: int) -> None:
+        """Give the chunk collection the HNSW ``ef_search`` ``want`` if it has another (an
+        index built before ``Settings.hnsw_ef_search``, or with another value). A write:
+        call it under the writer lock."""
+        ef_class()
+        col = self._conn.client().get_collection(self._names["chunks"], embedding_function=None)
+        if (col.configuration or {}).get("hnsw", {}).get("ef_search") != want:
+            col.modify(configuration={"hnsw": {"ef_search": want}})
+
     # -- calls ----------------------------------------------------------------------
     def _collection(self, which: str) -> Any:
         from chromadb.errors import NotFoundError
@@ -367,7 +376,7 @@ def _create(conn: Connection, settings: Settings, embedder: Embedder) -> None:
         client.create_collection(
             settings.collection,
             embedding_function=ef_class()(settings.embedding_model, settings.embedding_batch_size),
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": {"space": "cosine", "ef_search": settings.hnsw_ef_search}},
             metadata={
                 "embedding_model": embedder.name,
                 "embedding_dim": embedder.dim,
