@@ -73,6 +73,8 @@ class SyncReport:
 #: 3: terminal formatting codes removed, a markdown code span keeps its "*" and "_".
 #: 4: markdown: backslash escapes undone and fenced code kept as written; MyST directives
 #: and roles read as text.
+#: 6 (5 was never committed): no sentence starts right after a dot (".tar.xz"); a paragraph
+#: ending in "?" opens a chunk, as a heading does.
 CHUNKING_VERSION = "6"
 
 
