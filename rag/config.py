@@ -55,7 +55,7 @@ class Settings:
     # Retrieval.
     top_k: int = 5
     # HNSW search breadth of the dense index (Chroma's ef_search; its default is 100).
-    # Retrieval asks each dense list for 40 candidates; at 100, two builds of the same
+    # Retrieval asked each dense list for 40 candidates (80 now); at 100, two builds of the same
     # 501-chunk corpus returned different candidates (2 of 227 evidence hits changed, and
     # the CI gate failed on a machine whose build differed). At 200, 400 and 1000 repeated
     # builds gave the exact ranking (bench/ measures the query cost at scale).

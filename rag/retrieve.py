@@ -28,8 +28,12 @@ log = logging.getLogger(__name__)
 
 #: Candidates per list for each result asked, so fusion and de-duplication still leave k.
 _OVERFETCH = 4
-#: ...and never fewer than this: a chunk ranked 30th densely but 2nd by BM25 must be seen.
-_MIN_CANDIDATES = 40
+#: ...and never fewer than this: a chunk ranked 30th densely but 2nd by BM25 must be seen,
+#: and with both of its ranks, or fusion ranks it by one list alone. Measured 2026-12-07
+#: (the read path's 8 candidates; evidence among them / in the 256-token context): 40 ->
+#: 80 gave seeds dev 0.856 -> 0.873 / 0.729 -> 0.746 and manuals dev 0.853 -> 0.880 /
+#: 0.760 -> 0.787; 160 ranked as 80 on both.
+_MIN_CANDIDATES = 80
 #: RRF's constant. Measured in session 7: 10 lifts the extractive eval's hit@5 from 0.868
 #: to 0.921 (a chunk ranked 1st by both BM25 lists but 37th densely came 9th at 60), but
 #: the local model lost as much as it won (hit@5 0.934 -> 0.961, correct unchanged at

@@ -88,3 +88,58 @@ def test_an_answer_sentence_inside_a_long_chunk_is_retrieved(make_settings):
     asked = "When was the Varno treaty ratified by the council?"
     top = [p.source for p in retrieve(asked, settings, k=3)]
     assert "minutes.txt" in top
+
+
+def _small_reports(n: int) -> dict[str, str]:
+    """``n`` one-paragraph reports sharing words in many combinations, and five texts on
+    other subjects that use a town's name, so the dense and BM25 rankings of a question
+    disagree far down their lists."""
+    towns = ["Arlen", "Bresk", "Corva", "Dunmoor", "Elsby", "Farrow", "Galt"]
+    things = ["bridges", "ferries", "schools", "wells", "mills", "clinics", "roads"]
+    verbs = ["repaired", "closed", "inspected", "built", "sold", "moved", "counted"]
+    reports = {
+        f"r{i:03d}.txt": (
+            f"In {1990 + i % 30} the council of {towns[i % 7]} {verbs[i * 3 % 7]} "
+            f"{i % 11 + 2} {things[i * 5 % 7]} near the {things[i * 2 % 7][:-1]} of "
+            f"{towns[(i + 3) % 7]}."
+        )
+        for i in range(n)
+    }
+    others = [
+        "Arlen pastry recipe: fold the butter twice and rest the dough overnight before baking.",
+        "A song about Corva and the sea, sung at weddings with two fiddles and a drum.",
+        "Galt is also a surname; the Galt family ran a bakery until the owner retired.",
+        "Farrow describes a litter of piglets; the word is used by farmers everywhere.",
+        "Dunmoor tartan uses green and blue threads woven in a simple twill pattern.",
+    ]
+    return reports | {f"x{i}.txt": text for i, text in enumerate(others)}
+
+
+def test_retrieval_fuses_each_list_deep_enough_to_rank_as_the_whole_lists_would(make_settings):
+    """With no more chunks than the fusion depth, the k best are those of reciprocal-rank
+    fusion over the complete dense and BM25 rankings: no chunk is ranked by one list only
+    because the other's cut-off left it out (at a depth of 40, the first three questions
+    ranked otherwise)."""
+    from rag.parallel import collapse
+
+    settings = make_settings(_small_reports(75))
+    sync_corpus(settings)
+    index = open_index(settings)
+    everything = index.count()
+    assert everything == 80
+    lex = lexical_index(index)
+    for question in [
+        "Which wells were repaired in Elsby?",
+        "Which ferries were repaired in Farrow?",
+        "Which mills were repaired in Galt?",
+        "How many schools were closed in Corva?",
+        "ferries moved by Dunmoor in 2005",
+    ]:
+        dense = index.query(index.embedder.embed([question])[0], everything)
+        lists = [[p.chunk_id for p in dense], [c for c, _ in lex.search(question, everything)]]
+        if lex.sentences is not None:
+            lists.append([c for c, _ in lex.sentences.search(question, everything)])
+        by_id = {p.chunk_id: p for p in dense}
+        whole = dedupe(collapse([by_id[c] for c in fuse(*lists)], None), 8)
+        got = retrieve(question, settings, k=8)
+        assert [p.chunk_id for p in got] == [p.chunk_id for p in whole], question
