@@ -62,7 +62,7 @@ for item in load_dataset(dataset):
     query, lang = asked.get("query") or item.question, asked.get("lang") or item.lang
     english = asked.get("english")
     wordings = [(query, lang)] + ([(english, "en")] if english else [])
-    # as ctxdiag.py: the first K of 20 (a fusion pool of 80 per list; the read path's is 40)
+    # as ctxdiag.py: the first K of 20 (both fuse the first 80 of each list since 853ecc7)
     found = retrieve(query, settings, k=20, also=[english] if english else [], lang=lang)[:K]
     options = {"covering": True} if os.environ.get("COVER") else {}
     ranked = rank_sentences(wordings, found, embedder, **options)
