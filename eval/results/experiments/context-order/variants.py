@@ -13,12 +13,17 @@ the order set by the environment:
   French list 157, its Italian 279); BM25 is left as it is;
 - ``COVER=1``: needs ``git apply coverage.patch``: each next sentence is the best by
   meaning and by the question's terms not yet covered (``SOFT=0.5`` counts a covered
-  term at half its weight).
+  term at half its weight);
+- ``POOL=40``: retrieval fuses the first 40 of each list, as before commit 853ecc7 (80 since;
+  the numbers of the fusion-depth entry in the README: evidence at rank 1, among the read
+  path's 8 candidates, in the context; run it on eval/test.jsonl and eval/debian/test.jsonl
+  with their committed runs for the held-out ones).
 
     PYTHONPATH=. python eval/results/experiments/context-order/variants.py \
         eval/results/manuals-dev-llamacpp.json eval/manuals/dev.jsonl
 """
 
+import importlib
 import json
 import os
 import sys
@@ -53,7 +58,9 @@ settings, _ = prepare_index(Settings.from_env(), resolve_target(dataset, Setting
 embedder = get_embedder(settings)
 with open(run) as f:
     records = {q["id"]: q for q in json.load(f)["questions"]}
-n = in_k = in_context = 0
+if os.environ.get("POOL"):  # fusion depth: 40 before commit 853ecc7, 80 since
+    importlib.import_module("rag.retrieve")._MIN_CANDIDATES = int(os.environ["POOL"])
+n = at_1 = in_k = in_context = 0
 for item in load_dataset(dataset):
     if not item.answerable or not item.evidence or item.id not in records:
         continue
@@ -62,8 +69,7 @@ for item in load_dataset(dataset):
     query, lang = asked.get("query") or item.question, asked.get("lang") or item.lang
     english = asked.get("english")
     wordings = [(query, lang)] + ([(english, "en")] if english else [])
-    # as ctxdiag.py: the first K of 20 (both fuse the first 80 of each list since 853ecc7)
-    found = retrieve(query, settings, k=20, also=[english] if english else [], lang=lang)[:K]
+    found = retrieve(query, settings, k=K, also=[english] if english else [], lang=lang)
     options = {"covering": True} if os.environ.get("COVER") else {}
     ranked = rank_sentences(wordings, found, embedder, **options)
     if os.environ.get("HEADINGS") or os.environ.get("KIND"):
@@ -73,6 +79,8 @@ for item in load_dataset(dataset):
         )
     kept = compress(found, ranked, BUDGET)
     n += 1
-    in_k += any(matching_quotes([p.text for p in found], item.evidence))
+    held = [bool(q) for q in matching_quotes([p.text for p in found], item.evidence)]
+    at_1 += any(held[:1])
+    in_k += any(held)
     in_context += any(matching_quotes([p.text for p in kept], item.evidence))
-print(f"n={n} in K={in_k / n:.3f} in context={in_context / n:.3f}")
+print(f"n={n} at 1={at_1 / n:.3f} in K={in_k / n:.3f} in context={in_context / n:.3f}")
