@@ -2,7 +2,7 @@
 names, numbers, rare terms ("Harbour Authority", "twenty-fifth", "Regulation No. 417").
 
 Each chunk is tokenized with the stemmer of its own language (chunks are tagged en/fr/it);
-the query, whose language is unknown, is stemmed with all three and the stems pooled.
+the query, whose language is unknown, is stemmed with all of them and the stems pooled.
 A chunk is tokenized once, when it is written (``chunk_terms``; the terms are kept by
 ``rag.index.terms``), and the BM25 scoring structure is built from the stored terms,
 saved next to them and loaded by every process that reads the index
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.text import stem, stopwords, words
+from rag.text.languages import supported
 
 if TYPE_CHECKING:
     from rag.index import ChunkIndex
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LexicalIndex",
     "chunk_terms",
+    "terms_signature",
     "lexical_index",
     "query_terms",
     "repair_names",
@@ -43,7 +45,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_LANGS = ("en", "fr", "it")
+#: Bump when a code change alters the terms of a chunk (``words``, ``clauses``); stop
+#: words and stemmers are in the signature already.
+_TERMS_CODE = "1"
 #: Sentences shorter than this many words get no entry of their own in the sentence index.
 _MIN_SENTENCE_WORDS = 4
 #: pysbd (sentence splitting, here and in rag.chunking) compiles ~1,800 distinct regular
@@ -53,6 +57,21 @@ _MIN_SENTENCE_WORDS = 4
 _RE_CACHE = 4096
 if getattr(re, "_MAXCACHE", _RE_CACHE) < _RE_CACHE:
     setattr(re, "_MAXCACHE", _RE_CACHE)  # noqa: B010 (a private constant of the stdlib)
+
+
+def terms_signature() -> str:
+    """A digest of what a chunk's terms depend on: every language's stop words and
+    stemmer, the sentence-length floor and ``_TERMS_CODE``. A term store written under
+    another signature is tokenized again (``rag.index.bm25``): an edited stop list in a
+    language file then reaches indexes built before it."""
+    import hashlib
+
+    from rag.text.languages import language
+
+    parts = [_TERMS_CODE, str(_MIN_SENTENCE_WORDS)]
+    for code in supported():
+        parts += [code, language(code).stemmer, " ".join(sorted(stopwords(code)))]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def terms(text: str, lang: str) -> list[str]:
@@ -80,10 +99,11 @@ def chunk_terms(text: str, lang: str) -> tuple[str, str]:
 
 def query_terms(text: str) -> list[str]:
     """Query tokens stemmed in every supported language (deduplicated, order kept)."""
-    stops = frozenset().union(*(stopwords(lang) for lang in _LANGS))
+    langs = supported()
+    stops = frozenset().union(*(stopwords(lang) for lang in langs))
     kept = [w for w in words(text) if w not in stops]
     out: dict[str, None] = {}
-    for lang in _LANGS:
+    for lang in langs:
         out.update(dict.fromkeys(w if w.isdigit() else stem(w, lang) for w in kept))
     return list(out)
 
@@ -110,7 +130,7 @@ class LexicalIndex:
         """Whether the corpus uses ``word`` (in any language's stemmed form)."""
         vocab = self._bm25.vocab_dict if self.ids else {}
         w = word.lower()
-        return w in vocab or any(stem(w, lang) in vocab for lang in _LANGS)
+        return w in vocab or any(stem(w, lang) in vocab for lang in supported())
 
     def spelling(self, name: str) -> str | None:
         """The corpus term closest to ``name`` other than ``name`` itself, if one is as

@@ -149,6 +149,35 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def test_terms_made_with_other_stop_words_are_made_again(make_settings):
+    """An index built before a language file's stop words (or stemmer) changed: its
+    stored terms say what the old lists made of each chunk. The next process that
+    searches tokenizes every chunk again, so BM25 reads the index as a new build would."""
+    settings = make_settings(FILES)
+    sync_corpus(settings)
+    path = open_index(settings).terms().path
+    with sqlite3.connect(path) as db:  # terms as another stop list might have left them
+        db.execute("UPDATE chunks SET terms = 'old', sentences = 'old'")
+        db.execute("UPDATE meta SET value = 'an-older-list' WHERE key = 'terms_signature'")
+    for folder in path.parent.glob(f"{path.stem}.v*"):
+        shutil.rmtree(folder)  # and no scoring structure saved from the right terms
+    code = (
+        "from rag.config import Settings\n"
+        "from rag.index import open_index\n"
+        "from rag.lexical import lexical_index\n"
+        "print(lexical_index(open_index(Settings.from_env())).search('cranes 1961', 3))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(settings), capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().startswith("[('harbour")
+    assert "tokenizing its" in out.stderr  # said once, as a warning
+    index = open_index(settings)
+    rows = index.terms().rows()[1]
+    assert len(rows) == len(index.ids()) and not any(r[1] == "old" for r in rows)
+
+
 @pytest.mark.slow
 def test_another_process_sees_the_update(make_settings):
     """This process has searched (its BM25 is loaded) when another process ingests a

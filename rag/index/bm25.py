@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.index.terms import TermStore
-from rag.lexical import LexicalIndex, build, chunk_terms
+from rag.lexical import LexicalIndex, build, chunk_terms, terms_signature
 
 if TYPE_CHECKING:
     from rag.index.chunks import ChunkIndex
@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 #: The collection metadata key a server-mode sync bumps (see the module docstring).
 GENERATION_KEY = "lexical_generation"
+#: The term store's meta key holding ``rag.lexical.terms_signature`` of its rows.
+SIGNATURE_KEY = "terms_signature"
 _PAGE = 500
 
 _cache: dict[str, tuple[str, LexicalIndex]] = {}  # store path -> (version, index)
@@ -67,9 +69,12 @@ def current(index: ChunkIndex) -> LexicalIndex:
         busy = index.writer_busy()
         if cached is not None and busy:
             return cached[1]  # another process is mid-sync: its end state comes with refresh
-        if cached is None and not busy and store.count() != index.count():
-            # First use in this process of a store that misses chunks: an index built
-            # before terms were stored, or a crash no sync has repaired yet.
+        if cached is None and not busy and (
+            store.count() != index.count() or store.meta(SIGNATURE_KEY) != terms_signature()
+        ):
+            # First use in this process of a store that misses chunks (an index built
+            # before terms were stored, or a crash no sync has repaired yet), or whose
+            # terms were made with other stop words or stemmers.
             reconcile(index, store)
         version, built = _load_or_build(store, stale_ok=busy)
         _cache[key] = (version, built)
@@ -96,8 +101,20 @@ def refresh(index: ChunkIndex, chroma_ids: set[str] | None = None) -> None:
 
 
 def reconcile(index: ChunkIndex, store: TermStore, chroma_ids: set[str] | None = None) -> None:
-    """Make the store's ids Chroma's: forget the extra, fetch and tokenize the missing."""
+    """Make the store's ids Chroma's: forget the extra, fetch and tokenize the missing.
+    A store whose terms were made under another ``terms_signature`` is tokenized anew."""
     ids = index.ids() if chroma_ids is None else chroma_ids
+    signature = terms_signature()
+    if store.meta(SIGNATURE_KEY) != signature:
+        stale = store.ids()
+        if stale:
+            log.warning(
+                "BM25: the stop words or stemmers changed since this index was built: "
+                "tokenizing its %d chunks again",
+                len(stale),
+            )
+            store.delete(stale)
+        store.set_meta(SIGNATURE_KEY, signature)
     have = store.ids()
     extra = have - ids
     missing = sorted(ids - have)

@@ -1,5 +1,5 @@
 """Small text helpers shared by retrieval, verification and evaluation: accent folding,
-word tokens, stop words and stemming for English, French and Italian.
+word tokens, stop words and stemming in the languages of ``rag.text.languages``.
 
     >>> fold("Économie ÉTÉ")
     'economie ete'
@@ -18,7 +18,6 @@ __all__ = ["content_terms", "fold", "numbers", "stem", "stemmer", "stopwords", "
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_STEMMER_NAMES = {"en": "english", "fr": "french", "it": "italian"}
 # Elided articles ("l'hôtel", "dell'acqua") would otherwise glue to the noun.
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|dell|nell|all|dall|sull|un)['’]", re.IGNORECASE)
 
@@ -41,23 +40,22 @@ def numbers(text: str) -> set[str]:
 
 @cache
 def stopwords(lang: str) -> frozenset[str]:
-    """Folded stop words of a language (bm25s's lists), English for unknown languages."""
-    import bm25s.stopwords as sw
+    """Folded stop words of a language: its data file's ``stopwords``
+    (``rag.text.languages``), the default language's for a language without a file."""
+    from rag.text.languages import language
 
-    table = {
-        "en": sw.STOPWORDS_EN,
-        "fr": sw.STOPWORDS_FRENCH,
-        "it": sw.STOPWORDS_ITALIAN,
-    }
-    return frozenset(fold(w) for w in table.get(lang, sw.STOPWORDS_EN))
+    return frozenset(fold(w) for w in language(lang).stopwords)
 
 
 @cache
 def stemmer(lang: str) -> Any:
-    """The (cached) PyStemmer Snowball stemmer for en/fr/it; English for other languages."""
+    """The (cached) PyStemmer Snowball stemmer its data file names (``stemmer``); the
+    default language's for a language without a file."""
     import Stemmer
 
-    return Stemmer.Stemmer(_STEMMER_NAMES.get(lang, "english"))
+    from rag.text.languages import language
+
+    return Stemmer.Stemmer(language(lang).stemmer)
 
 
 def stem(word: str, lang: str = "en") -> str:

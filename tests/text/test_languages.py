@@ -21,6 +21,8 @@ FIELDS = {
     "numbers",
     "replies",
     "questions",
+    "stopwords",
+    "stemmer",
 }
 
 
@@ -34,6 +36,18 @@ def test_every_language_file_has_every_field():
 
 def test_a_language_without_a_file_falls_back_to_the_default():
     assert language("es").code == "en" and language("es").abstain == "The documents don't say."
+
+
+def test_stop_words_and_stemmers_come_from_the_language_files():
+    """The three lists have one source (NLTK's) and one reach: a question's function
+    words (who, did, his; qui, a, son; chi, ha, suo) are not what it is about."""
+    from rag.text import content_terms, stem, stopwords
+
+    assert content_terms("Who did his predecessor appoint?", "en") == {"predecessor", "appoint"}
+    assert content_terms("Qui a nommé son prédécesseur ?", "fr") == {"nomm", "predecesseur"}
+    assert content_terms("Chi ha nominato il suo predecessore?", "it") == {"nomin", "predecessor"}
+    assert stem("ponts", "fr") == "pont" and stem("bridges", "en") == "bridg"
+    assert min(len(stopwords(code)) for code in supported()) > 100
 
 
 def test_word_lists_of_every_language_are_joined():

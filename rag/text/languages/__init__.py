@@ -6,8 +6,11 @@ sentence (what the answer says when the documents don't answer), its ``months`` 
 ``person``), and the ``negations``, ``limiters`` ("only") and ``pronouns`` that
 verification reads, ``numbers``: number words, cardinal and ordinal, folded, and
 ``replies``: the words that answer a yes/no question by themselves ("yes", "oui"), and
-``questions``: the words that open a question ("which", "pourquoi"), both folded.
-Stop words and stemmers come from bm25s and PyStemmer (``rag.text``).
+``questions``: the words that open a question ("which", "pourquoi"), both folded;
+``stopwords``: the words that say nothing of a text's topic, left out of BM25 terms and
+of the content words verification compares (NLTK's lists for all three languages, as
+bm25s ships them, without the forms with an apostrophe: no token has one), and
+``stemmer``: the name of the language's PyStemmer Snowball stemmer.
 
     >>> language("fr").abstain
     'Les documents ne le disent pas.'
@@ -42,6 +45,8 @@ class Language:
     numbers: frozenset[str] = frozenset()
     replies: frozenset[str] = frozenset()
     questions: frozenset[str] = frozenset()
+    stopwords: frozenset[str] = frozenset()
+    stemmer: str = "english"
 
 
 @cache
@@ -69,6 +74,8 @@ def language(code: str) -> Language:
         numbers=frozenset(data.get("numbers", ())),
         replies=frozenset(data.get("replies", ())),
         questions=frozenset(data.get("questions", ())),
+        stopwords=frozenset(data.get("stopwords", ())),
+        stemmer=data.get("stemmer", "english"),
     )
 
 
