@@ -36,11 +36,11 @@ if TYPE_CHECKING:
 __all__ = [
     "LexicalIndex",
     "chunk_terms",
-    "terms_signature",
     "lexical_index",
     "query_terms",
     "repair_names",
     "terms",
+    "terms_signature",
 ]
 
 log = logging.getLogger(__name__)
