@@ -69,8 +69,10 @@ def current(index: ChunkIndex) -> LexicalIndex:
         busy = index.writer_busy()
         if cached is not None and busy:
             return cached[1]  # another process is mid-sync: its end state comes with refresh
-        if cached is None and not busy and (
-            store.count() != index.count() or store.meta(SIGNATURE_KEY) != terms_signature()
+        if (
+            cached is None
+            and not busy
+            and (store.count() != index.count() or store.meta(SIGNATURE_KEY) != terms_signature())
         ):
             # First use in this process of a store that misses chunks (an index built
             # before terms were stored, or a crash no sync has repaired yet), or whose
