@@ -111,8 +111,10 @@ def reconcile(index: ChunkIndex, store: TermStore, chroma_ids: set[str] | None =
         stale = store.ids()
         if stale:
             log.warning(
-                "BM25: the stop words or stemmers changed since this index was built: "
-                "tokenizing its %d chunks again",
+                "BM25: %s: tokenizing its %d chunks again (once)",
+                "the stop words or stemmers changed since this index was built"
+                if store.meta(SIGNATURE_KEY)
+                else "this index's terms carry no record of the stop words they were made with",
                 len(stale),
             )
             store.delete(stale)

@@ -8,8 +8,8 @@ verification reads, ``numbers``: number words, cardinal and ordinal, folded, and
 ``replies``: the words that answer a yes/no question by themselves ("yes", "oui"), and
 ``questions``: the words that open a question ("which", "pourquoi"), both folded;
 ``stopwords``: the words that say nothing of a text's topic, left out of BM25 terms and
-of the content words verification compares (NLTK's lists for all three languages, as
-bm25s ships them, without the forms with an apostrophe: no token has one), and
+of the content words verification compares (as bm25s ships them: NLTK's lists for French
+and Italian, Lucene's for English), and
 ``stemmer``: the name of the language's PyStemmer Snowball stemmer.
 
     >>> language("fr").abstain
