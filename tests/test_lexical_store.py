@@ -149,6 +149,18 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def test_a_new_index_records_its_terms_signature_and_tokenizes_once(make_settings, caplog):
+    from rag.index.bm25 import SIGNATURE_KEY
+    from rag.lexical import terms_signature
+
+    settings = make_settings(FILES)
+    with caplog.at_level("WARNING", logger="rag.index.bm25"):
+        sync_corpus(settings)
+        lexical_index(open_index(settings)).search("cranes", 3)
+    assert open_index(settings).terms().meta(SIGNATURE_KEY) == terms_signature()
+    assert "tokenizing its" not in caplog.text
+
+
 def test_terms_made_with_other_stop_words_are_made_again(make_settings):
     """An index built before a language file's stop words (or stemmer) changed: its
     stored terms say what the old lists made of each chunk. The next process that

@@ -38,7 +38,7 @@ from rag.lexical import LexicalIndex, build, chunk_terms, terms_signature
 if TYPE_CHECKING:
     from rag.index.chunks import ChunkIndex
 
-__all__ = ["current", "drop", "reconcile", "refresh"]
+__all__ = ["current", "drop", "reconcile", "refresh", "stamp"]
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,14 @@ def refresh(index: ChunkIndex, chroma_ids: set[str] | None = None) -> None:
             return
         version, built = _load_or_build(store, stale_ok=False)
         _cache[str(store.path)] = (version, built)
+
+
+def stamp(store: TermStore) -> None:
+    """Record the current ``terms_signature`` on a store about to get its first rows (a
+    store with rows and no signature predates signatures: ``reconcile`` tokenizes it
+    again)."""
+    if not store.meta(SIGNATURE_KEY) and store.count() == 0:
+        store.set_meta(SIGNATURE_KEY, terms_signature())
 
 
 def reconcile(index: ChunkIndex, store: TermStore, chroma_ids: set[str] | None = None) -> None:

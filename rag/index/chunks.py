@@ -75,9 +75,12 @@ class ChunkIndex:
                 )
             # After Chroma: a crash in between leaves chunks without terms, which the
             # next sync writes again (rag.index.bm25).
+            from rag.index.bm25 import stamp
             from rag.lexical import chunk_terms
 
-            self.terms().put((c.id, *chunk_terms(c.text, c.lang)) for c in chunks)
+            store = self.terms()
+            stamp(store)  # a new store records the stop words its terms are made with
+            store.put((c.id, *chunk_terms(c.text, c.lang)) for c in chunks)
             self._conn.wrote()
 
     def delete(self, ids: Iterable[str]) -> None:
