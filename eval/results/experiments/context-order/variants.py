@@ -14,6 +14,8 @@ the order set by the environment:
 - ``COVER=1``: needs ``git apply coverage.patch``: each next sentence is the best by
   meaning and by the question's terms not yet covered (``SOFT=0.5`` counts a covered
   term at half its weight);
+- ``BUDGETS=224,256,320,512``: evidence in the context at each of these token budgets
+  (the same candidates and order), instead of at 256 alone;
 - ``POOL=40``: retrieval fuses the first 40 of each list, as before commit 853ecc7 (80 since;
   the numbers of the fusion-depth entry in the README: evidence at rank 1, among the read
   path's 8 candidates, in the context; run it on eval/test.jsonl and eval/debian/test.jsonl
@@ -60,7 +62,9 @@ with open(run) as f:
     records = {q["id"]: q for q in json.load(f)["questions"]}
 if os.environ.get("POOL"):  # fusion depth: 40 before commit 853ecc7, 80 since
     importlib.import_module("rag.retrieve")._MIN_CANDIDATES = int(os.environ["POOL"])
-n = at_1 = in_k = in_context = 0
+budgets = [int(b) for b in os.environ.get("BUDGETS", str(BUDGET)).split(",")]
+n = at_1 = in_k = 0
+in_context = dict.fromkeys(budgets, 0)
 for item in load_dataset(dataset):
     if not item.answerable or not item.evidence or item.id not in records:
         continue
@@ -77,10 +81,12 @@ for item in load_dataset(dataset):
         ranked = sorted(
             ranked, key=lambda c: not (_states_something(c[1]) and has_kind(kind, c[1]))
         )
-    kept = compress(found, ranked, BUDGET)
     n += 1
     held = [bool(q) for q in matching_quotes([p.text for p in found], item.evidence)]
     at_1 += any(held[:1])
     in_k += any(held)
-    in_context += any(matching_quotes([p.text for p in kept], item.evidence))
-print(f"n={n} at 1={at_1 / n:.3f} in K={in_k / n:.3f} in context={in_context / n:.3f}")
+    for budget in budgets:
+        kept = compress(found, ranked, budget)
+        in_context[budget] += any(matching_quotes([p.text for p in kept], item.evidence))
+shares = " ".join(f"{b}:{v / n:.3f}" for b, v in in_context.items())
+print(f"n={n} at 1={at_1 / n:.3f} in K={in_k / n:.3f} in context={shares}")
