@@ -161,6 +161,41 @@ def test_a_new_index_records_its_terms_signature_and_tokenizes_once(make_setting
     assert "tokenizing its" not in caplog.text
 
 
+def test_an_index_from_before_signatures_keeps_its_terms_while_the_lists_are_the_same(
+    make_settings,
+):
+    """Its terms were made with the lists the language files hold: re-tokenizing a large
+    index would stall its first question for minutes, for nothing."""
+    from rag.index.bm25 import _UNRECORDED, SIGNATURE_KEY
+    from rag.lexical import terms_signature
+
+    # The premise: today's lists are those of the stores written before signatures. When a
+    # language file's lists change, such stores are tokenized again like any other older
+    # one (the next test), and this test has nothing left to check.
+    assert terms_signature() == _UNRECORDED
+    settings = make_settings(FILES)
+    sync_corpus(settings)
+    path = open_index(settings).terms().path
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM meta WHERE key = ?", (SIGNATURE_KEY,))
+    before = _rowids(path)
+    code = (
+        "from rag.config import Settings\n"
+        "from rag.index import open_index\n"
+        "from rag.lexical import lexical_index\n"
+        "print(lexical_index(open_index(Settings.from_env())).search('cranes 1961', 3))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(settings), capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().startswith("[('harbour") and "tokenizing" not in out.stderr
+    assert _rowids(path) == before  # no row written again
+    sync_corpus(settings)  # the next sync records the signature
+    assert open_index(settings).terms().meta(SIGNATURE_KEY) == terms_signature()
+    assert _rowids(path) == before
+
+
 def test_terms_made_with_other_stop_words_are_made_again(make_settings):
     """An index built before a language file's stop words (or stemmer) changed: its
     stored terms say what the old lists made of each chunk. The next process that

@@ -13,6 +13,8 @@ stored terms and saves it beside them (``<store>.v<version>/``), for every proce
                                      # process is writing
 
 A sync that changes nothing changes no version: nothing is tokenized, built or loaded.
+Terms made under other stop words or stemmers than the language files' (the store's
+recorded ``rag.lexical.terms_signature``) are made again, once, by ``reconcile``.
 One file added to a large index tokenizes that file's chunks only; the scoring structure
 (bm25s's sparse matrix, no tokenizing) is rebuilt from the stored terms.
 
@@ -46,6 +48,10 @@ log = logging.getLogger(__name__)
 GENERATION_KEY = "lexical_generation"
 #: The term store's meta key holding ``rag.lexical.terms_signature`` of its rows.
 SIGNATURE_KEY = "terms_signature"
+#: The signature of the terms every store written before signatures were recorded holds
+#: (bm25s's stop lists, the same words the language files hold since): such a store is
+#: not tokenized again, which at 100k chunks would take minutes, unless the lists change.
+_UNRECORDED = "6cfec34375d2b768"
 _PAGE = 500
 
 _cache: dict[str, tuple[str, LexicalIndex]] = {}  # store path -> (version, index)
@@ -72,7 +78,7 @@ def current(index: ChunkIndex) -> LexicalIndex:
         if (
             cached is None
             and not busy
-            and (store.count() != index.count() or store.meta(SIGNATURE_KEY) != terms_signature())
+            and (store.count() != index.count() or _recorded(store) != terms_signature())
         ):
             # First use in this process of a store that misses chunks (an index built
             # before terms were stored, or a crash no sync has repaired yet), or whose
@@ -102,10 +108,15 @@ def refresh(index: ChunkIndex, chroma_ids: set[str] | None = None) -> None:
         _cache[str(store.path)] = (version, built)
 
 
+def _recorded(store: TermStore) -> str:
+    """The signature a store's terms were made under ("" for an empty, unsigned one)."""
+    return store.meta(SIGNATURE_KEY) or (_UNRECORDED if store.count() else "")
+
+
 def stamp(store: TermStore) -> None:
     """Record the current ``terms_signature`` on a store about to get its first rows (a
-    store with rows and no signature predates signatures: ``reconcile`` tokenizes it
-    again)."""
+    store with rows and no signature predates signatures: its terms are taken as made
+    under ``_UNRECORDED``)."""
     if not store.meta(SIGNATURE_KEY) and store.count() == 0:
         store.set_meta(SIGNATURE_KEY, terms_signature())
 
@@ -115,17 +126,16 @@ def reconcile(index: ChunkIndex, store: TermStore, chroma_ids: set[str] | None =
     A store whose terms were made under another ``terms_signature`` is tokenized anew."""
     ids = index.ids() if chroma_ids is None else chroma_ids
     signature = terms_signature()
-    if store.meta(SIGNATURE_KEY) != signature:
+    if _recorded(store) != signature:
         stale = store.ids()
         if stale:
             log.warning(
-                "BM25: %s: tokenizing its %d chunks again (once)",
-                "the stop words or stemmers changed since this index was built"
-                if store.meta(SIGNATURE_KEY)
-                else "this index's terms carry no record of the stop words they were made with",
+                "BM25: the stop words or stemmers changed since this index was built: "
+                "tokenizing its %d chunks again (once)",
                 len(stale),
             )
             store.delete(stale)
+    if store.meta(SIGNATURE_KEY) != signature:
         store.set_meta(SIGNATURE_KEY, signature)
     have = store.ids()
     extra = have - ids
