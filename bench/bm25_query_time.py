@@ -1,0 +1,109 @@
+"""BM25 scored at query time from term frequencies, against bm25s's precomputed weights.
+
+Groundwork for an incremental BM25 (issue #16): bm25s bakes each (term, document) weight
+with the corpus's idf and average length, so one added file rebuilds the whole structure.
+Keeping raw term frequencies instead (one term-major sparse matrix per segment, document
+lengths beside it) and computing the weights of the query's terms at query time, from
+statistics summed over the segments, makes an added file one small segment. This checks
+that such scoring ranks and scores exactly as today's (bm25s "lucene": idf = ln(1 + (N -
+df + 0.5) / (df + 0.5)), tf / (tf + k1 (1 - b + b dl / avgdl)), k1 1.5, b 0.75) and what it
+costs per query, on a term store's chunk rows repeated ``REPEAT`` times:
+
+    PYTHONPATH=. python -m bench.bm25_query_time .rag/corpora/manuals/lexical/<id>.sqlite3 200
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from rag.lexical import LexicalIndex, query_terms
+
+K1, B = 1.5, 0.75
+QUESTIONS = [
+    "Which section of the manual contains system administration commands?",
+    "Does liblzma include the BCJ2 filter?",
+    "Where does pip keep its cache on Linux?",
+    "What timestamp does gzip write when the input is a pipe?",
+    "xz threads block size",
+]
+
+
+class TermFrequencies:
+    """One segment's term-major term frequencies and document lengths; global statistics
+    (here: of this one segment) give each query term's weights at query time."""
+
+    def __init__(self, corpus: list[list[str]]) -> None:
+        self.vocab: dict[str, int] = {}
+        terms, docs, counts = [], [], []
+        for i, toks in enumerate(corpus):
+            ids = [self.vocab.setdefault(w, len(self.vocab)) for w in toks]
+            u, c = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+            terms.append(u)
+            docs.append(np.full(len(u), i))
+            counts.append(c)
+        shape = (len(self.vocab), len(corpus))
+        values = np.concatenate(counts).astype(np.float32)
+        self.tf = sp.csr_matrix((values, (np.concatenate(terms), np.concatenate(docs))), shape)
+        lengths = np.array([len(x) for x in corpus], dtype=np.float32)
+        n, df = len(corpus), np.diff(self.tf.indptr)
+        self.idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self.norm = K1 * (1 - B + B * lengths / lengths.mean())
+
+    def top(self, query: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``n`` best documents (indices, scores), best first, ties by document order."""
+        tf = self.tf
+        tids = [self.vocab[w] for w in query if w in self.vocab]
+        if not tids:
+            return np.array([], dtype=np.int64), np.array([])
+        spans = [slice(tf.indptr[t], tf.indptr[t + 1]) for t in tids]
+        docs = np.concatenate([tf.indices[s] for s in spans])
+        weights = np.concatenate(
+            [
+                self.idf[t] * tf.data[s] / (tf.data[s] + self.norm[tf.indices[s]])
+                for t, s in zip(tids, spans, strict=True)
+            ]
+        )
+        sums = np.bincount(docs, weights=weights, minlength=tf.shape[1])
+        found = np.flatnonzero(sums > 0)
+        if found.size > n:
+            found = found[np.argpartition(-sums[found], n - 1)[:n]]
+        order = np.lexsort((found, -sums[found]))
+        return found[order], sums[found[order]]
+
+
+def main(path: str, repeat: int = 1) -> None:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT id, terms FROM chunks ORDER BY id").fetchall()
+    ids = [f"{cid}#{k}" for k in range(repeat) for cid, _ in rows]
+    corpus = [terms.split() for _ in range(repeat) for _, terms in rows]
+    started = time.perf_counter()
+    reference = LexicalIndex(ids, corpus)
+    built_ref = time.perf_counter() - started
+    started = time.perf_counter()
+    segment = TermFrequencies(corpus)
+    built_tf = time.perf_counter() - started
+    same, t_ref, t_tf = 0, 0.0, 0.0
+    for question in QUESTIONS * 20:
+        q = query_terms(question)
+        started = time.perf_counter()
+        a = reference._top(q, 10)
+        t_ref += time.perf_counter() - started
+        started = time.perf_counter()
+        b = segment.top(q, 10)
+        t_tf += time.perf_counter() - started
+        same += list(a[0]) == list(b[0]) and np.allclose(a[1], b[1], rtol=1e-4)
+    runs = len(QUESTIONS) * 20
+    print(
+        f"documents {len(corpus)}, vocabulary {len(segment.vocab)}: build bm25s {built_ref:.2f} s, "
+        f"term frequencies {built_tf:.2f} s; same top 10 and scores {same}/{runs}; "
+        f"query ms: precomputed {t_ref / runs * 1000:.2f}, at query time {t_tf / runs * 1000:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)
