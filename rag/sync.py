@@ -194,7 +194,7 @@ def _sync(
     ids = _drop_orphans(index)
     # BM25: repair what a crash left, then build the scoring structure once if the terms
     # changed (nothing at all for an unchanged corpus).
-    refresh_lexical(index, ids)
+    refresh_lexical(index, ids, progress=progress)
     report.chunks_total = len(ids)
     return report
 

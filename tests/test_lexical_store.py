@@ -161,6 +161,23 @@ def test_a_new_index_records_its_terms_signature_and_tokenizes_once(make_setting
     assert "tokenizing its" not in caplog.text
 
 
+def test_a_sync_that_tokenizes_again_shows_its_progress(make_settings, capsys):
+    """Made again under new stop words, a large index's terms take minutes: `rag ingest`
+    (progress on) shows a bar while they are made, and the terms come out right."""
+    settings = make_settings(FILES)
+    sync_corpus(settings)
+    path = open_index(settings).terms().path
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE chunks SET terms = 'old', sentences = 'old'")
+        db.execute("UPDATE meta SET value = 'an-older-list' WHERE key = 'terms_signature'")
+    capsys.readouterr()
+    sync_corpus(settings, progress=True)
+    assert "BM25 terms" in capsys.readouterr().err
+    index = open_index(settings)
+    assert not any(r[1] == "old" for r in index.terms().rows()[1])
+    assert lexical_index(index).search("cranes 1961", 3)[0][0].startswith("harbour")
+
+
 def test_an_index_from_before_signatures_keeps_its_terms_while_the_lists_are_the_same(
     make_settings,
 ):
