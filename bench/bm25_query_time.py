@@ -7,21 +7,24 @@ lengths beside it) and computing the weights of the query's terms at query time,
 statistics summed over the segments, makes an added file one small segment. This checks
 that such scoring ranks and scores exactly as today's (bm25s "lucene": idf = ln(1 + (N -
 df + 0.5) / (df + 0.5)), tf / (tf + k1 (1 - b + b dl / avgdl)), k1 1.5, b 0.75) and what it
-costs per query, on a term store's chunk rows repeated ``REPEAT`` times:
+costs per query, on a term store's chunk rows repeated each of ``REPEATS`` times, and
+writes ``bench/results/bm25-query-time.json``:
 
-    PYTHONPATH=. python -m bench.bm25_query_time .rag/corpora/manuals/lexical/<id>.sqlite3 200
+    PYTHONPATH=. python -m bench.bm25_query_time .rag/corpora/manuals/lexical/<id>.sqlite3 1,200
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from rag.lexical import LexicalIndex, query_terms
+from rag.lexical import LexicalIndex, best_documents, query_terms
 
 K1, B = 1.5, 0.75
 QUESTIONS = [
@@ -68,15 +71,11 @@ class TermFrequencies:
                 for t, s in zip(tids, spans, strict=True)
             ]
         )
-        sums = np.bincount(docs, weights=weights, minlength=tf.shape[1])
-        found = np.flatnonzero(sums > 0)
-        if found.size > n:
-            found = found[np.argpartition(-sums[found], n - 1)[:n]]
-        order = np.lexsort((found, -sums[found]))
-        return found[order], sums[found[order]]
+        return best_documents(docs, weights, tf.shape[1], n)
 
 
-def main(path: str, repeat: int = 1) -> None:
+def measure(path: str, repeat: int) -> dict[str, float | int]:
+    """One size: the store's chunk rows repeated ``repeat`` times."""
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT id, terms FROM chunks ORDER BY id").fetchall()
     ids = [f"{cid}#{k}" for k in range(repeat) for cid, _ in rows]
@@ -98,12 +97,27 @@ def main(path: str, repeat: int = 1) -> None:
         t_tf += time.perf_counter() - started
         same += list(a[0]) == list(b[0]) and np.allclose(a[1], b[1], rtol=1e-4)
     runs = len(QUESTIONS) * 20
-    print(
-        f"documents {len(corpus)}, vocabulary {len(segment.vocab)}: build bm25s {built_ref:.2f} s, "
-        f"term frequencies {built_tf:.2f} s; same top 10 and scores {same}/{runs}; "
-        f"query ms: precomputed {t_ref / runs * 1000:.2f}, at query time {t_tf / runs * 1000:.2f}"
-    )
+    row = {
+        "documents": len(corpus),
+        "vocabulary": len(segment.vocab),
+        "build_bm25s_s": round(built_ref, 3),
+        "build_term_frequencies_s": round(built_tf, 3),
+        "same_top10_and_scores": int(same),
+        "queries": runs,
+        "query_precomputed_ms": round(t_ref / runs * 1000, 3),
+        "query_at_query_time_ms": round(t_tf / runs * 1000, 3),
+    }
+    print(json.dumps(row))
+    return row
+
+
+def main(path: str, repeats: list[int]) -> None:
+    rows = [measure(path, r) for r in repeats]
+    out = Path(__file__).parent / "results" / "bm25-query-time.json"
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    out.write_text(json.dumps({"created": created, "store": path, "rows": rows}, indent=1))
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    main(sys.argv[1], [int(r) for r in sys.argv[2].split(",")] if len(sys.argv) > 2 else [1])

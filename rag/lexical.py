@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LexicalIndex",
+    "best_documents",
     "chunk_terms",
     "lexical_index",
     "query_terms",
@@ -168,12 +169,7 @@ class LexicalIndex:
         indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
         docs = np.concatenate([indices[indptr[t] : indptr[t + 1]] for t in tids])
         weights = np.concatenate([data[indptr[t] : indptr[t + 1]] for t in tids])
-        sums = np.bincount(docs, weights=weights, minlength=int(matrix["num_docs"]))
-        found = np.flatnonzero(sums > 0)
-        if found.size > n:
-            found = found[np.argpartition(-sums[found], n - 1)[:n]]
-        order = np.lexsort((found, -sums[found]))
-        return found[order], sums[found[order]]
+        return best_documents(docs, weights, int(matrix["num_docs"]), n)
 
     # -- persistence ------------------------------------------------------------------
     def save(self, folder: Path, *, with_ids: bool = True) -> None:
@@ -196,6 +192,20 @@ class LexicalIndex:
         if ids:
             bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
         return cls(ids, None, bm25)
+
+
+def best_documents(docs: Any, weights: Any, num_docs: int, n: int) -> tuple[Any, Any]:
+    """The ``n`` documents whose posting weights sum highest above zero (indices, sums),
+    best first, ties by document order: ``docs`` and ``weights`` are the query terms'
+    postings, concatenated."""
+    import numpy as np
+
+    sums = np.bincount(docs, weights=weights, minlength=num_docs)
+    found = np.flatnonzero(sums > 0)
+    if found.size > n:
+        found = found[np.argpartition(-sums[found], n - 1)[:n]]
+    order = np.lexsort((found, -sums[found]))
+    return found[order], sums[found[order]]
 
 
 def build(rows: list[tuple[str, str, str]]) -> LexicalIndex:

@@ -116,18 +116,9 @@ def test_an_index_without_stored_terms_gets_them_on_first_search(make_settings):
     settings = make_settings(FILES)
     sync_corpus(settings)
     shutil.rmtree(Path(settings.data_dir) / "lexical")
-    code = (
-        "from rag.config import Settings\n"
-        "from rag.index import open_index\n"
-        "from rag.lexical import lexical_index\n"
-        "hits = lexical_index(open_index(Settings.from_env())).search('cranes 1961', 3)\n"
-        "print(hits[0][0])\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=_env(settings), capture_output=True, text=True
-    )
+    out = _search_elsewhere(settings, "cranes 1961")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().startswith("harbour")
+    assert out.stdout.strip().startswith("[('harbour")
     assert open_index(settings).terms().ids() == open_index(settings).ids()
 
 
@@ -149,6 +140,26 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def _search_elsewhere(settings: Settings, query: str) -> subprocess.CompletedProcess[str]:
+    """BM25's hits for ``query`` in a fresh process (nothing loaded or cached), printed."""
+    code = (
+        "from rag.config import Settings\n"
+        "from rag.index import open_index\n"
+        "from rag.lexical import lexical_index\n"
+        f"print(lexical_index(open_index(Settings.from_env())).search({query!r}, 3))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], env=_env(settings), capture_output=True, text=True
+    )
+
+
+def _age_terms(path: Path) -> None:
+    """Make a term store's rows and signature what another stop list might have left."""
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE chunks SET terms = 'old', sentences = 'old'")
+        db.execute("UPDATE meta SET value = 'an-older-list' WHERE key = 'terms_signature'")
+
+
 def test_a_new_index_records_its_terms_signature_and_tokenizes_once(make_settings, caplog):
     from rag.index.bm25 import SIGNATURE_KEY
     from rag.lexical import terms_signature
@@ -166,10 +177,7 @@ def test_a_sync_that_tokenizes_again_shows_its_progress(make_settings, capsys):
     (progress on) shows a bar while they are made, and the terms come out right."""
     settings = make_settings(FILES)
     sync_corpus(settings)
-    path = open_index(settings).terms().path
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE chunks SET terms = 'old', sentences = 'old'")
-        db.execute("UPDATE meta SET value = 'an-older-list' WHERE key = 'terms_signature'")
+    _age_terms(open_index(settings).terms().path)
     capsys.readouterr()
     sync_corpus(settings, progress=True)
     assert "BM25 terms" in capsys.readouterr().err
@@ -196,15 +204,7 @@ def test_an_index_from_before_signatures_keeps_its_terms_while_the_lists_are_the
     with sqlite3.connect(path) as db:
         db.execute("DELETE FROM meta WHERE key = ?", (SIGNATURE_KEY,))
     before = _rowids(path)
-    code = (
-        "from rag.config import Settings\n"
-        "from rag.index import open_index\n"
-        "from rag.lexical import lexical_index\n"
-        "print(lexical_index(open_index(Settings.from_env())).search('cranes 1961', 3))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=_env(settings), capture_output=True, text=True
-    )
+    out = _search_elsewhere(settings, "cranes 1961")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().startswith("[('harbour") and "tokenizing" not in out.stderr
     assert _rowids(path) == before  # no row written again
@@ -220,20 +220,10 @@ def test_terms_made_with_other_stop_words_are_made_again(make_settings):
     settings = make_settings(FILES)
     sync_corpus(settings)
     path = open_index(settings).terms().path
-    with sqlite3.connect(path) as db:  # terms as another stop list might have left them
-        db.execute("UPDATE chunks SET terms = 'old', sentences = 'old'")
-        db.execute("UPDATE meta SET value = 'an-older-list' WHERE key = 'terms_signature'")
+    _age_terms(path)
     for folder in path.parent.glob(f"{path.stem}.v*"):
         shutil.rmtree(folder)  # and no scoring structure saved from the right terms
-    code = (
-        "from rag.config import Settings\n"
-        "from rag.index import open_index\n"
-        "from rag.lexical import lexical_index\n"
-        "print(lexical_index(open_index(Settings.from_env())).search('cranes 1961', 3))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=_env(settings), capture_output=True, text=True
-    )
+    out = _search_elsewhere(settings, "cranes 1961")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().startswith("[('harbour")
     assert "tokenizing its" in out.stderr  # said once, as a warning

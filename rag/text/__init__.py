@@ -50,12 +50,23 @@ def stopwords(lang: str) -> frozenset[str]:
 @cache
 def stemmer(lang: str) -> Any:
     """The (cached) PyStemmer Snowball stemmer its data file names (``stemmer``); the
-    default language's for a language without a file."""
+    default language's for a language without a file.
+
+    Raises:
+        ValueError: the file names a stemmer PyStemmer does not have.
+    """
     import Stemmer
 
     from rag.text.languages import language
 
-    return Stemmer.Stemmer(language(lang).stemmer)
+    data = language(lang)
+    try:
+        return Stemmer.Stemmer(data.stemmer)
+    except KeyError:
+        raise ValueError(
+            f"rag/text/languages/{data.code}.json names the stemmer {data.stemmer!r}, which "
+            f"PyStemmer does not have; use one of: {', '.join(Stemmer.algorithms())}."
+        ) from None
 
 
 def stem(word: str, lang: str = "en") -> str:

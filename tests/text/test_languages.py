@@ -54,6 +54,22 @@ def test_stop_words_and_stemmers_come_from_the_language_files():
     assert stopwords("es") == stopwords("en")  # no file: the default language's
 
 
+def test_a_stemmer_name_pystemmer_lacks_is_one_clear_error(monkeypatch):
+    import dataclasses
+
+    import rag.text.languages
+    from rag.text import stemmer
+
+    wrong = dataclasses.replace(language("fr"), code="xx", stemmer="frenchy")
+    monkeypatch.setattr(rag.text.languages, "language", lambda code: wrong)
+    stemmer.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"xx\.json names the stemmer 'frenchy'.*french"):
+            stemmer("xx")
+    finally:
+        stemmer.cache_clear()
+
+
 def test_word_lists_of_every_language_are_joined():
     assert {"not", "non", "jamais", "mai"} <= words_of_all("negations")
 
