@@ -10,6 +10,7 @@ from one run are comparable with each other; the machine is shared, so compare r
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import resource
@@ -77,6 +78,7 @@ def bench_answers(settings: Any, questions: list[str]) -> dict[str, Any]:
     from rag.types import Answer
 
     ttft, total, tps, abstained = [], [], [], 0
+    texts = hashlib.sha256()  # the answers, to tell whether two variants answered the same
     stages: dict[str, list[float]] = {}  # Answer.timings per stage, milliseconds
     # Warm-up: loads the embedding model and the LLM so the numbers are per-question.
     for _ in stream_answer(questions[0], settings=settings):
@@ -96,6 +98,7 @@ def bench_answers(settings: Any, questions: list[str]) -> dict[str, Any]:
         elapsed = time.perf_counter() - start
         assert final is not None
         abstained += final.abstained
+        texts.update(final.text.encode("utf-8") + b"\0")
         for stage, ms in final.timings.items():
             stages.setdefault(stage, []).append(ms)
         ttft.append(first if first is not None else elapsed)
@@ -118,6 +121,7 @@ def bench_answers(settings: Any, questions: list[str]) -> dict[str, Any]:
         "decode_tokens_per_s_median": round(statistics.median(tps), 1) if tps else None,
         "peak_rss_mb": round(_rss_mb()),
         "stage_p50_ms": {s: round(_pct(v, 50)) for s, v in stages.items() if s != "total"},
+        "answers_sha256": texts.hexdigest()[:16],
     }
 
 
@@ -176,6 +180,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also run llamacpp with the fixed parts of structured replies generated token "
         "by token (RAG_LLM_SCAFFOLD=0, rag.llm.scaffolded), in the same process",
     )
+    p.add_argument(
+        "--grammar-every-token",
+        action="store_true",
+        help="also run llamacpp with the grammar judging the whole vocabulary at every step "
+        "(RAG_LLM_GREEDY_FIRST=0, rag.llm.greedy_grammar), in the same process",
+    )
     args = p.parse_args(argv)
 
     from rag.config import Settings
@@ -207,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
                 if backend == "llamacpp" and args.unscaffolded:
                     name = "llamacpp@unscaffolded"
                     out[name] = bench_answers(replace(settings, llm_scaffold=False), questions)
+                    print(f"{name}:", json.dumps(out[name]))
+                if backend == "llamacpp" and args.grammar_every_token:
+                    name = "llamacpp@grammar-every-token"
+                    slower = replace(settings, llm_greedy_first=False)
+                    out[name] = bench_answers(slower, questions)
                     print(f"{name}:", json.dumps(out[name]))
                 continue
             for budget in budgets:  # same process, same warm model: comparable ratios

@@ -99,6 +99,10 @@ class Settings:
     # are written instead of generated token by token (rag.llm.scaffolded). 0 generates
     # them, for comparison (bench --unscaffolded).
     llm_scaffold: bool = True
+    # Local model, temperature 0: the grammar judges the most likely token first and the
+    # whole vocabulary only when it refuses it (rag.llm.greedy_grammar). Same replies; 0
+    # judges every token at every step, for comparison (bench --grammar-every-token).
+    llm_greedy_first: bool = True
 
     def __post_init__(self) -> None:
         if self.llm_backend not in BACKENDS:

@@ -1,15 +1,15 @@
 """The ``llamacpp`` backend: a local GGUF model through llama-cpp-python, fully offline.
 
-With ``rag.llm.prompt_states`` and ``rag.llm.scaffolded``, the only modules that import
-``llama_cpp`` (lazily, on first generation). The model is loaded once per process and
-shared: loading takes seconds and ~2 GB of RAM. llama.cpp
-contexts are not thread-safe, so generations take turns in one queue per process
-(``rag.llm.queue``, first come first served); a generation that has to wait reports the
-wait to the answer it belongs to (``Backend.reporting_waits``), which the UI shows.
-Every prompt is evaluated as its system part, alone, then the rest, so a reply does not
-depend on the calls before it; the system part is kept from the last call or restored
-from a kept state when it can be (``rag.llm.prompt_states``). A structured reply's fixed
-parts are written rather than generated (``rag.llm.scaffolded``).
+With ``rag.llm.prompt_states``, ``scaffolded`` and ``greedy_grammar``, the only modules that
+import ``llama_cpp`` (lazily, on first generation). The model is loaded once per process and
+shared: loading takes seconds and ~2 GB of RAM. llama.cpp contexts are not thread-safe, so
+generations take turns in one queue per process (``rag.llm.queue``, first come first
+served); a generation that has to wait reports the wait to the answer it belongs to
+(``Backend.reporting_waits``), which the UI shows. Every prompt is evaluated as its system
+part, alone, then the rest, so a reply does not depend on the calls before it; the system
+part is kept from the last call or restored from a kept state when it can be
+(``rag.llm.prompt_states``). A structured reply's fixed parts are written rather than
+generated (``rag.llm.scaffolded``).
 
     backend = LlamaCppBackend.from_settings(Settings.from_env())
     for chunk in backend.stream(Request(question, passages, messages=build_messages(...))):
@@ -174,6 +174,7 @@ class LlamaCppBackend(Backend):
         n_threads_batch: int | None = None,
         states_mb: int = 0,
         scaffold: bool = True,
+        greedy_first: bool = True,
     ) -> None:
         self.path = Path(path)
         self.n_ctx = n_ctx
@@ -181,6 +182,7 @@ class LlamaCppBackend(Backend):
         self.n_threads_batch = n_threads_batch or os.cpu_count() or 1
         self.states_mb = states_mb  # rag.llm.prompt_states; the first load in a process sets it
         self.scaffold = scaffold  # write Request.scaffold's text (rag.llm.scaffolded)
+        self.greedy_first = greedy_first  # rag.llm.greedy_grammar
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LlamaCppBackend:
@@ -197,6 +199,7 @@ class LlamaCppBackend(Backend):
             n_threads_batch=n_threads_batch,
             states_mb=settings.llm_state_cache_mb,
             scaffold=settings.llm_scaffold,
+            greedy_first=settings.llm_greedy_first,
         )
 
     def load(self) -> Any:
@@ -223,7 +226,9 @@ class LlamaCppBackend(Backend):
             try:
                 prompt = llm.start_prompt(messages)  # the system part alone, then the rest
                 if prompt and self.writes_scaffold(request):
-                    yield from scaffolded.stream(llm, prompt, request)
+                    yield from scaffolded.stream(
+                        llm, prompt, request, greedy_first=self.greedy_first
+                    )
                     return
                 chunks = llm.create_chat_completion(
                     messages=messages,

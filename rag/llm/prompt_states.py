@@ -22,8 +22,7 @@ relevance), so with kept states each is evaluated once per process. Each state i
 model's KV cache for those tokens (~28 KB a token for the packaged 1.5B model), stored
 without its logits: llama-cpp-python's ``save_state`` copies every row of them (``n_batch``
 x vocabulary floats, ~300 MB for a 150k-token vocabulary, about a second per call), and
-the rest of a prompt is never empty, so the copied logits are never read. Only this
-module and ``rag.llm.llamacpp`` import ``llama_cpp``.
+the rest of a prompt is never empty, so the copied logits are never read.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ completion; only where the schema leaves one way to go is that way taken without
 The reply ends where the JSON document is complete (no step for the end-of-text token).
 Batch evaluation rounds differently from token-by-token evaluation, so a reply may differ
 from the unscaffolded one the way any change of rounding makes it differ.
-Only this module, ``rag.llm.prompt_states`` and ``rag.llm.llamacpp`` import ``llama_cpp``.
+Only this module, ``rag.llm.greedy_grammar``, ``rag.llm.prompt_states`` and
+``rag.llm.llamacpp`` import ``llama_cpp``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rag.llm.base import Request
+from rag.llm.greedy_grammar import GreedyGrammar
 
 __all__ = ["stream"]
 
@@ -45,12 +47,16 @@ def _complete(reply: str) -> bool:
     return True
 
 
-def stream(llm: Any, prompt: Sequence[int], request: Request) -> Iterator[str]:
+def stream(
+    llm: Any, prompt: Sequence[int], request: Request, *, greedy_first: bool = True
+) -> Iterator[str]:
     """Yield the reply to the rendered ``prompt`` (its tokens) under ``request.schema``,
     writing what ``request.scaffold`` says comes next.
 
     ``llm`` is a ``llama_cpp.Llama`` whose evaluated tokens may be a prefix of ``prompt``
     (``ResumingLlama.start_prompt`` leaves the system part); anything else is dropped.
+    At temperature 0 the grammar judges the best token first (``rag.llm.greedy_grammar``;
+    ``greedy_first=False``: every token, every step, as llama-cpp-python's chain does).
 
     Raises:
         ValueError: the prompt and ``request.max_tokens`` do not fit the context.
@@ -75,7 +81,10 @@ def stream(llm: Any, prompt: Sequence[int], request: Request) -> Iterator[str]:
             f"of {llm.n_ctx()}"
         )
     grammar = LlamaGrammar.from_json_schema(json.dumps(request.schema), verbose=False)
-    sampler = llm._init_sampler(temp=request.temperature, grammar=grammar, **_SAMPLER)
+    if request.temperature == 0.0 and greedy_first:
+        sampler: Any = GreedyGrammar(llm, grammar)
+    else:
+        sampler = llm._init_sampler(temp=request.temperature, grammar=grammar, **_SAMPLER)
     vocab = llm._model.vocab
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     reply = ""
