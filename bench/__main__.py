@@ -153,6 +153,46 @@ def _budgets(value: str) -> list[int]:
     return budgets
 
 
+def _run_backend(
+    backend: str,
+    args: argparse.Namespace,
+    work: Path,
+    corpus: Path,
+    questions: list[str],
+    budgets: list[int],
+    out: dict[str, Any],
+) -> None:
+    """The runs of one backend the options ask for, into ``out``."""
+    from rag.config import Settings
+
+    settings = Settings(data_dir=work / "data", corpus_dir=corpus, llm_backend=backend)
+    if backend == "extractive" or not budgets:
+        out[backend] = bench_answers(settings, questions)
+        print(f"{backend}:", json.dumps(out[backend]))
+        if backend == "llamacpp" and args.prompt_states is not None:
+            name = f"llamacpp@states-{args.prompt_states}mb"
+            out[name] = _with_states(settings, questions, args.prompt_states)
+            print(f"{name}:", json.dumps(out[name]))
+        if backend == "llamacpp" and args.unscaffolded:
+            name = "llamacpp@unscaffolded"
+            out[name] = bench_answers(replace(settings, llm_scaffold=False), questions)
+            print(f"{name}:", json.dumps(out[name]))
+        for n in args.threads if backend == "llamacpp" else []:
+            name = f"llamacpp@threads-{n}"
+            out[name] = bench_answers(replace(settings, llm_threads=n), questions)
+            print(f"{name}:", json.dumps(out[name]))
+        if backend == "llamacpp" and args.grammar_every_token:
+            name = "llamacpp@grammar-every-token"
+            slower = replace(settings, llm_greedy_first=False)
+            out[name] = bench_answers(slower, questions)
+            print(f"{name}:", json.dumps(out[name]))
+        return
+    for budget in budgets:  # same process, same warm model: comparable ratios
+        name = backend if budget == settings.context_tokens else f"{backend}@{budget}"
+        out[name] = bench_answers(replace(settings, context_tokens=budget), questions)
+        print(f"{name}:", json.dumps(out[name]))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("--backends", default="extractive,llamacpp")
@@ -186,6 +226,21 @@ def main(argv: list[str] | None = None) -> int:
         help="also run llamacpp with the grammar judging the whole vocabulary at every step "
         "(RAG_LLM_GREEDY_FIRST=0, rag.llm.greedy_grammar), in the same process",
     )
+    p.add_argument(
+        "--threads",
+        type=_budgets,
+        default=[],
+        help="also run llamacpp with these fixed thread counts (RAG_LLM_THREADS), e.g. 1,2, "
+        "after the run with the settings' own (threads chosen for the free cores), in the "
+        "same process",
+    )
+    p.add_argument(
+        "--busy-cores",
+        type=int,
+        default=0,
+        metavar="N",
+        help="keep N other processes spinning (one core each) during the llamacpp runs",
+    )
     args = p.parse_args(argv)
 
     from rag.config import Settings
@@ -205,29 +260,19 @@ def main(argv: list[str] | None = None) -> int:
         out["ingest"] = bench_ingest(Settings, corpus, work)
         print("ingest:", json.dumps(out["ingest"]))
         budgets = args.context_tokens
+        if args.busy_cores:
+            out["busy_cores"] = args.busy_cores
         for backend in args.backends.split(","):
-            settings = Settings(data_dir=work / "data", corpus_dir=corpus, llm_backend=backend)
-            if backend == "extractive" or not budgets:
-                out[backend] = bench_answers(settings, questions)
-                print(f"{backend}:", json.dumps(out[backend]))
-                if backend == "llamacpp" and args.prompt_states is not None:
-                    name = f"llamacpp@states-{args.prompt_states}mb"
-                    out[name] = _with_states(settings, questions, args.prompt_states)
-                    print(f"{name}:", json.dumps(out[name]))
-                if backend == "llamacpp" and args.unscaffolded:
-                    name = "llamacpp@unscaffolded"
-                    out[name] = bench_answers(replace(settings, llm_scaffold=False), questions)
-                    print(f"{name}:", json.dumps(out[name]))
-                if backend == "llamacpp" and args.grammar_every_token:
-                    name = "llamacpp@grammar-every-token"
-                    slower = replace(settings, llm_greedy_first=False)
-                    out[name] = bench_answers(slower, questions)
-                    print(f"{name}:", json.dumps(out[name]))
-                continue
-            for budget in budgets:  # same process, same warm model: comparable ratios
-                name = backend if budget == settings.context_tokens else f"{backend}@{budget}"
-                out[name] = bench_answers(replace(settings, context_tokens=budget), questions)
-                print(f"{name}:", json.dumps(out[name]))
+            spinners = [
+                subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(args.busy_cores if backend == "llamacpp" else 0)
+            ]
+            try:
+                _run_backend(backend, args, work, corpus, questions, budgets, out)
+            finally:
+                for spinner in spinners:
+                    spinner.kill()
+                    spinner.wait()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {RESULTS / (args.name + '.json')}")

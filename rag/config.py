@@ -89,7 +89,9 @@ class Settings:
     # on 2 cores). Off: an answer is whatever verification keeps.
     relevance_check: bool = True
     request_timeout: float = 120.0
-    llm_threads: int = 0  # 0 = number of CPU cores
+    # Local model threads. 0: chosen before every generation for the cores other processes
+    # leave free (rag.llm.cores, rag.llm.llamacpp.threads_now); n: always n.
+    llm_threads: int = 0
     # Memory for the local model's evaluated system prompts (rag.llm.prompt_states): a
     # prompt whose system prompt was evaluated before restores it instead of evaluating
     # it again; replies are the same either way. ~28 KB a token for the packaged model:

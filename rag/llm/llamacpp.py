@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rag.errors import BackendError
 from rag.llm import scaffolded
 from rag.llm.base import Backend, Request
+from rag.llm.cores import CoreWatch
 from rag.llm.local_model import INSTALL_HINT, local_model_available, model_path
 from rag.llm.queue import ModelQueue
 from rag.prompt import TOKEN_MARGIN
@@ -60,6 +61,8 @@ _load_lock = threading.Lock()
 #: Every local generation of this process takes its turn here, whatever the model file:
 #: two at once would share the same cores.
 MODEL_QUEUE = ModelQueue()
+#: What other processes have used since this process's last generation (threads_now).
+CORES = CoreWatch()
 
 
 def context_size(settings: Settings) -> int:
@@ -73,17 +76,33 @@ def context_size(settings: Settings) -> int:
 
 
 def default_threads(settings: Settings) -> tuple[int, int]:
-    """``(n_threads, n_threads_batch)``: generation and prompt-processing threads.
-
-    ``RAG_LLM_THREADS`` sets both. Otherwise prompt processing (compute-bound) uses every
-    core and generation (memory-bound) half of them: measured on 2 busy cores, 2 generating
-    threads fell to 0.4 tokens/s against 17 for one, because llama.cpp's threads spin on
-    each other when the OS deschedules one; on an idle machine a second one gains little.
-    """
+    """``(n_threads, n_threads_batch)`` the model is loaded with: ``RAG_LLM_THREADS`` for
+    both, else half the cores generating and all of them processing prompts. Unless
+    ``RAG_LLM_THREADS`` is set, ``threads_now`` changes them before every generation."""
     cores = os.cpu_count() or 1
     if settings.llm_threads > 0:
         return settings.llm_threads, settings.llm_threads
     return max(1, cores // 2), cores
+
+
+def threads_now(others: float | None, cores: int | None = None) -> tuple[int, int]:
+    """``(n_threads, n_threads_batch)`` for a generation when other processes keep
+    ``others`` cores busy (``rag.llm.cores``; None: unknown, the load-time default).
+
+    The free cores process the prompt; as many generate, up to half the logical cores
+    (hyperthreads share a core's memory bandwidth, which decoding is bound by), and both
+    cores of a 2-core machine. Measured on 2 cores (``bench/README.md``, "Generating
+    threads"): idle, 2 generating threads are ~1.7x as fast as 1; with the other core busy,
+    1 is ~1.8x as fast as 2.
+
+        >>> threads_now(0.02, cores=2), threads_now(0.9, cores=2), threads_now(0.0, cores=8)
+        ((2, 2), (1, 1), (4, 8))
+    """
+    cores = cores or os.cpu_count() or 1
+    if others is None:
+        return max(1, cores // 2), cores
+    free = max(1, min(cores, round(cores - others)))
+    return min(free, max(cores // 2, min(cores, 2))), free
 
 
 def _load(path: Path, n_ctx: int, n_threads: int, n_threads_batch: int, states_mb: int = 0) -> Any:
@@ -175,6 +194,7 @@ class LlamaCppBackend(Backend):
         states_mb: int = 0,
         scaffold: bool = True,
         greedy_first: bool = True,
+        adaptive_threads: bool = False,
     ) -> None:
         self.path = Path(path)
         self.n_ctx = n_ctx
@@ -183,6 +203,7 @@ class LlamaCppBackend(Backend):
         self.states_mb = states_mb  # rag.llm.prompt_states; the first load in a process sets it
         self.scaffold = scaffold  # write Request.scaffold's text (rag.llm.scaffolded)
         self.greedy_first = greedy_first  # rag.llm.greedy_grammar
+        self.adaptive_threads = adaptive_threads  # threads_now before every generation
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LlamaCppBackend:
@@ -200,11 +221,19 @@ class LlamaCppBackend(Backend):
             states_mb=settings.llm_state_cache_mb,
             scaffold=settings.llm_scaffold,
             greedy_first=settings.llm_greedy_first,
+            adaptive_threads=settings.llm_threads <= 0,
         )
 
     def load(self) -> Any:
         """The shared ``llama_cpp.Llama`` for this model (loads it on first call)."""
         return _load(self.path, self.n_ctx, self.n_threads, self.n_threads_batch, self.states_mb)
+
+    def threads(self) -> tuple[int, int]:
+        """``(n_threads, n_threads_batch)`` for the next generation: ``threads_now`` for
+        the cores other processes leave free, or the fixed ``RAG_LLM_THREADS``."""
+        if self.adaptive_threads:
+            return threads_now(CORES.others())
+        return self.n_threads, self.n_threads_batch
 
     def writes_scaffold(self, request: Request) -> bool:
         """A structured request with a scaffold and no stop strings (which only the chat
@@ -224,6 +253,7 @@ class LlamaCppBackend(Backend):
         # consumer stops iterating) gives it back through the with-block.
         with MODEL_QUEUE.turn(self.waits):
             try:
+                llm._ctx.set_n_threads(*self.threads())
                 prompt = llm.start_prompt(messages)  # the system part alone, then the rest
                 if prompt and self.writes_scaffold(request):
                     yield from scaffolded.stream(
@@ -254,3 +284,5 @@ class LlamaCppBackend(Backend):
                 ) from exc
             except RuntimeError as exc:
                 raise BackendError(f"The local model failed while generating: {exc}") from exc
+            finally:
+                CORES.mark()

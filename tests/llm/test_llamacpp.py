@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 
@@ -17,7 +20,7 @@ from rag.config import Settings
 from rag.errors import BackendError
 from rag.grounding.claims import parse, render, schema
 from rag.llm.base import Request, get_backend, resolve_backend_name
-from rag.llm.llamacpp import LlamaCppBackend, context_size, default_threads
+from rag.llm.llamacpp import LlamaCppBackend, context_size, default_threads, threads_now
 from rag.prompt import build_claims_messages, build_condense_messages, build_messages
 from rag.text.lang import question_lang as detect_lang
 from rag.types import Passage, Turn
@@ -79,6 +82,37 @@ def test_thread_defaults(backend):
     assert default_threads(Settings()) == (max(1, cores // 2), cores)
     assert default_threads(Settings(llm_threads=3)) == (3, 3)
     assert (backend.n_threads, backend.n_threads_batch) == default_threads(Settings())
+    assert backend.adaptive_threads
+    assert not LlamaCppBackend.from_settings(Settings(llm_threads=1)).adaptive_threads
+
+
+def test_a_generation_runs_on_the_cores_other_processes_leave(backend):
+    """With another process spinning on a core, the next generation gets one thread fewer
+    than on an idle machine (rag.llm.cores, threads_now)."""
+    import llama_cpp
+
+    llm = backend.load()
+    cores = os.cpu_count() or 1
+    ask(backend, "Who signed the joint statement?")
+    time.sleep(1.0)
+    ask(backend, "Who signed the joint statement?")
+    idle = llama_cpp.llama_n_threads(llm._ctx.ctx)
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cores // 2)
+    ]
+    try:
+        time.sleep(2.0)
+        ask(backend, "Who signed the joint statement?")
+        contended = llama_cpp.llama_n_threads(llm._ctx.ctx)
+    finally:
+        for p in spinners:
+            p.kill()
+            p.wait()
+    assert idle == threads_now(0.0)[0], idle
+    assert contended < idle or cores == 1, (idle, contended)
+    fixed = LlamaCppBackend.from_settings(Settings(llm_backend="llamacpp", llm_threads=1))
+    ask(fixed, "Who signed the joint statement?")
+    assert llama_cpp.llama_n_threads(llm._ctx.ctx) == 1
 
 
 def test_cited_answer_streams_in_chunks(backend):
