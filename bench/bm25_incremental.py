@@ -31,38 +31,27 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.bm25_query_time import QUESTIONS
+from bench.bm25_query_time import QUESTIONS, Precomputed
 from rag.index import segment_set
 from rag.index.segments import Segment
 from rag.index.terms import TermStore
-from rag.lexical import LexicalIndex, best_documents, query_terms
+from rag.lexical import LexicalIndex, query_terms
 
 FILE_CHUNKS = 20
 
 
-def old_rebuild(rows: list[tuple[str, str, str]], folder: Path) -> tuple[float, dict]:
+def old_rebuild(
+    rows: list[tuple[str, str, str]], folder: Path
+) -> tuple[float, dict[str, Precomputed]]:
     """bm25s over all chunks and sentences, saved, as the code before segments did."""
-    import bm25s
-
     started = time.perf_counter()
-    chunks = bm25s.BM25()
-    chunks.index([r[1].split() for r in rows], show_progress=False)
-    corpus = [line.split() for _, _, s in rows for line in (s.split("\n") if s else ())]
-    sentences = bm25s.BM25()
-    sentences.index(corpus, show_progress=False)
-    chunks.save(str(folder / "chunks"), show_progress=False)
-    sentences.save(str(folder / "sentences"), show_progress=False)
+    chunks = Precomputed([r[1].split() for r in rows])
+    sentences = Precomputed(
+        [line.split() for _, _, s in rows for line in (s.split("\n") if s else ())]
+    )
+    chunks.model.save(str(folder / "chunks"), show_progress=False)
+    sentences.model.save(str(folder / "sentences"), show_progress=False)
     return time.perf_counter() - started, {"chunks": chunks, "sentences": sentences}
-
-
-def _bm25s_search(model: object, q: list[str]) -> list[int]:
-    m, vocab = model.scores, model.vocab_dict  # type: ignore[attr-defined]
-    tids = [vocab[t] for t in q if t in vocab]
-    if not tids:
-        return []
-    docs = np.concatenate([m["indices"][m["indptr"][t] : m["indptr"][t + 1]] for t in tids])
-    w = np.concatenate([m["data"][m["indptr"][t] : m["indptr"][t + 1]] for t in tids])
-    return list(best_documents(docs, w, int(m["num_docs"]), 10)[0])
 
 
 def _p50_ms(fn: object) -> float:
@@ -107,9 +96,9 @@ def main(path: str, repeat: int) -> None:
     everything = [*rows, *extra]
     everything.sort()
     queries = [query_terms(q) for q in QUESTIONS]
-    reference = {k: [_bm25s_search(m, q) for q in queries] for k, m in models.items()}
+    reference = {k: [list(m.top(q, 10)[0]) for q in queries] for k, m in models.items()}
     result["query_bm25s_p50_ms"] = {
-        k: _p50_ms(lambda question, m=m: _bm25s_search(m, query_terms(question)))
+        k: _p50_ms(lambda question, m=m: m.top(query_terms(question), 10))
         for k, m in models.items()
     }
     for count in (1, 4, 8):

@@ -1,12 +1,14 @@
-"""BM25 over the indexed chunks (bm25s), for the exact words dense embeddings miss:
-names, numbers, rare terms ("Harbour Authority", "twenty-fifth", "Regulation No. 417").
+"""BM25 over the indexed chunks, for the exact words dense embeddings miss: names,
+numbers, rare terms ("Harbour Authority", "twenty-fifth", "Regulation No. 417").
 
 Each chunk is tokenized with the stemmer of its own language (chunks are tagged en/fr/it);
 the query, whose language is unknown, is stemmed with all of them and the stems pooled.
 A chunk is tokenized once, when it is written (``chunk_terms``; the terms are kept by
-``rag.index.terms``), and the BM25 scoring structure is built from the stored terms,
-saved next to them and loaded by every process that reads the index
-(``rag.index.bm25``): a sync that changes nothing rebuilds nothing.
+``rag.index.terms``); their counts are kept in segments, one per sync that added chunks
+(``rag.index.segments``), loaded by every process that reads the index
+(``rag.index.bm25``), and the query's terms are weighed when it is asked, from statistics
+summed over the segments (``LexicalIndex``): the scores of bm25s's "lucene" BM25 over all
+chunks, without rebuilding anything when a file is added.
 
     bm25 = lexical_index(index)
     bm25.search("Harbour Authority", k=10)   # -> [(chunk_id, score), ...], best first
@@ -285,7 +287,8 @@ class LexicalIndex:
         sentence_position = np.full(len(owners), -1, dtype=np.int64)
         sentence_position[np.flatnonzero(live)[order2]] = np.arange(len(order2))
         bounds = np.cumsum([0, *(len(o) for o in owner_ranks)])
-        sentence_ids = [ids[int(r)] for r in np.sort(owners[live])]
+        sorted_owners = np.sort(owners[live])
+        sentence_ids = [ids[int(r)] for r in sorted_owners]
         built = cls(
             ids, parts=[(s.chunks, r) for (s, _), r in zip(parts, chunk_ranks, strict=True)]
         )
@@ -295,7 +298,7 @@ class LexicalIndex:
                 (s.sentences, sentence_position[bounds[i] : bounds[i + 1]])
                 for i, (s, _) in enumerate(parts)
             ],
-            shared_ids=True,
+            shared_ids=bool((np.diff(sorted_owners) == 0).any()),
         )
         return built
 

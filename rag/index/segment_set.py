@@ -104,11 +104,17 @@ def load(store: TermStore, manifest: Manifest) -> Parts:
         keep = np.ones(len(segment.ids), dtype=bool)
         keep[deleted] = False
         parts.append((segment, keep))
-    names = {str(parent / name) for name, _ in manifest.segments}
+    _remember(parent, parts)
+    return parts
+
+
+def _remember(parent: Path, parts: Parts) -> None:
+    """Keep these segments loaded (the next set reuses them), and only these."""
+    names = {str(parent / s.name): s for s, _ in parts}
     with _loaded_lock:
         for key in [k for k in _loaded if Path(k).parent == parent and k not in names]:
             del _loaded[key]
-    return parts
+        _loaded.update(names)
 
 
 def update(store: TermStore, signature: str) -> tuple[Manifest, Parts]:
@@ -150,6 +156,7 @@ def update(store: TermStore, signature: str) -> tuple[Manifest, Parts]:
         )
         _write(parent, manifest)
         _collect(parent, manifest)
+        _remember(parent, parts)
         log.info(
             "BM25 segments of version %s: %d (%d chunks added, %d deleted)",
             version,
