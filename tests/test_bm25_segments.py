@@ -167,3 +167,22 @@ def test_a_manifest_of_other_terms_is_derived_again(seed_rows, tmp_path):
     assert manifest.signature == "new-signature"
     assert {n for n, _ in manifest.segments}.isdisjoint(n for n, _ in first.segments)
     _compare(parts, store, QUERIES)
+
+
+def test_a_segment_mostly_deleted_is_rewritten_without_its_tombstones(seed_rows, tmp_path):
+    store = TermStore(tmp_path / "t.sqlite3")
+    rows = _copies(seed_rows, "a")
+    store.put(rows)
+    first, _ = ss.update(store, "sig")
+    share = int(len(rows) * ss.TOMBSTONE_SHARE)
+    store.delete(cid for cid, _, _ in rows[:share])  # at the share: kept, marked
+    marked, _ = ss.update(store, "sig")
+    assert [n for n, _ in marked.segments] == [n for n, _ in first.segments]
+    assert len(marked.segments[0][1]) == share
+    store.delete([rows[share][0]])  # past it: rewritten, nothing marked
+    manifest, parts = ss.update(store, "sig")
+    assert len(manifest.segments) == 1 and manifest.segments[0][1] == []
+    assert manifest.segments[0][0] != first.segments[0][0]
+    assert len(parts[0][0].ids) == len(rows) - share - 1
+    assert not (ss.folder(store) / first.segments[0][0]).exists()
+    _compare(parts, store, QUERIES)
