@@ -153,7 +153,7 @@ class LexicalIndex:
     of the term store's rows, as bm25s over those rows ranked them).
 
         LexicalIndex(["a", "b"], [["bridg", "rail"], ["rail"]]).search("bridges", 1)
-        -> [("a", 0.86...)]
+        -> [("a", 0.241...)]
     """
 
     sentences: LexicalIndex | None = None

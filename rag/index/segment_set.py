@@ -126,6 +126,8 @@ def update(store: TermStore, signature: str) -> tuple[Manifest, Parts]:
     """
     parent = folder(store)
     parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(parent, os.W_OK):
+        raise PermissionError(f"{parent} is not writable")
     with _locked(parent / "lock"):
         manifest = read(store)
         parts: Parts | None = None
