@@ -54,6 +54,14 @@ def old_rebuild(
     return time.perf_counter() - started, {"chunks": chunks, "sentences": sentences}
 
 
+def _bytes(path: Path) -> int:
+    """A folder's or a file's size (a sqlite file's with its write-ahead log)."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    wal = path.with_name(path.name + "-wal")
+    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
 def _p50_ms(fn: object) -> float:
     times = []
     for question in QUESTIONS * 20:
@@ -68,10 +76,11 @@ def main(path: str, repeat: int) -> None:
         base = db.execute("SELECT id, terms, sentences FROM chunks ORDER BY id").fetchall()
     rows = sorted((f"{cid}#{k}", t, s) for k in range(repeat) for cid, t, s in base)
     extra = [(f"{cid}#added", t, s) for cid, t, s in base[:FILE_CHUNKS]]
+    everything = sorted([*rows, *extra])
     result: dict[str, object] = {"chunks": len(rows), "file_chunks": len(extra)}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        old_s, models = old_rebuild(sorted([*rows, *extra]), root / "old")
+        old_s, models = old_rebuild(everything, root / "old")
         result["old_rebuild_s"] = round(old_s, 2)
         store = TermStore(root / "store.sqlite3")
         store.put(rows)
@@ -91,10 +100,13 @@ def main(path: str, repeat: int) -> None:
         LexicalIndex.of_segments(segment_set.load(store, manifest))
         result["reader_reload_s"] = round(time.perf_counter() - started, 3)
         result["segments_after_add"] = len(manifest.segments)
+        result["disk_bytes_per_chunk"] = {
+            "bm25s": round(_bytes(root / "old") / len(everything)),
+            "segments": round(_bytes(segment_set.folder(store)) / len(everything)),
+            "term_store": round(_bytes(store.path) / len(everything)),
+        }
         shutil.rmtree(root / "old", ignore_errors=True)
 
-    everything = [*rows, *extra]
-    everything.sort()
     queries = [query_terms(q) for q in QUESTIONS]
     reference = {k: [list(m.top(q, 10)[0]) for q in queries] for k, m in models.items()}
     result["query_bm25s_p50_ms"] = {
