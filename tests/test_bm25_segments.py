@@ -186,3 +186,35 @@ def test_a_segment_mostly_deleted_is_rewritten_without_its_tombstones(seed_rows,
     assert len(parts[0][0].ids) == len(rows) - share - 1
     assert not (ss.folder(store) / first.segments[0][0]).exists()
     _compare(parts, store, QUERIES)
+
+
+def test_a_reader_whose_segments_are_merged_away_meanwhile_reads_the_new_set(
+    seed_rows, tmp_path, monkeypatch
+):
+    """Another writer rewrites (and removes) the segment a reader is about to load,
+    between the reader's manifest read and its load: the reader reads the new manifest."""
+    from rag.index import bm25, segments
+
+    store = TermStore(tmp_path / "t.sqlite3")
+    rows = _copies(seed_rows, "a")
+    store.put(rows)
+    signature = bm25._recorded(store)
+    first, _ = ss.update(store, signature)
+    ss._loaded.clear()  # a reader process that has loaded nothing yet
+    real, raced = segments.Segment.load, []
+
+    def load_after_a_merge(folder: Path) -> segments.Segment:
+        if not raced:
+            raced.append(folder.name)
+            store.delete(cid for cid, _, _ in rows[: len(rows) // 2])
+            ss.update(store, signature)  # rewrites the half-deleted segment, removes it
+        return real(folder)
+
+    monkeypatch.setattr(segments.Segment, "load", staticmethod(load_after_a_merge))
+    version, index = bm25._load_or_build(store, stale_ok=False)
+    assert raced == [first.segments[0][0]]
+    assert not (ss.folder(store) / raced[0]).exists()
+    assert version == store.version()
+    whole = build(store.rows()[1])
+    assert index.ids == whole.ids
+    assert [index.search(q, 10) for q in QUERIES] == [whole.search(q, 10) for q in QUERIES]

@@ -208,18 +208,17 @@ def _load_or_build(store: TermStore, *, stale_ok: bool) -> tuple[str, LexicalInd
     process writes) the newest saved ones, else the saved ones brought up to the store's
     rows (``segment_set.update``: one new segment of the added chunks, tombstones for the
     deleted), else, in a folder that cannot be written, a build in memory."""
-    manifest = segment_set.read(store)
-    fresh = manifest is not None and (
-        manifest.version == store.version() and manifest.signature == _recorded(store)
-    )
     for _ in range(_RETRIES):
-        if manifest is None or not (fresh or stale_ok):
+        manifest = segment_set.read(store)
+        if manifest is None:
+            break
+        fresh = manifest.version == store.version() and manifest.signature == _recorded(store)
+        if not (fresh or stale_ok):
             break
         try:
             return manifest.version, LexicalIndex.of_segments(segment_set.load(store, manifest))
         except (OSError, ValueError) as exc:  # merged away meanwhile: read the new manifest
             log.info("cannot load BM25 segments of version %s (%s)", manifest.version, exc)
-            manifest = segment_set.read(store)
     try:
         manifest, parts = segment_set.update(store, _recorded(store))
     except OSError as exc:
