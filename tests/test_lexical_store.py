@@ -374,6 +374,7 @@ sys.exit(cli.main(["ingest", "-q"]))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["segment", "manifest"])
 def test_a_sync_killed_while_it_writes_a_segment_leaves_a_readable_index(
     make_settings, tmp_path, point
@@ -408,6 +409,7 @@ def test_a_sync_killed_while_it_writes_a_segment_leaves_a_readable_index(
     assert _results(lexical_index(index)) == _results(_scratch(tmp_path, settings.corpus_dir))
 
 
+@pytest.mark.slow
 def test_an_index_saved_before_segments_is_upgraded_once(make_settings, tmp_path):
     """Code before segments saved bm25s arrays in ``<store>.v<version>/``: the first
     process of the new code derives segments from the term store (no tokenizing), says
