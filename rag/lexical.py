@@ -127,9 +127,10 @@ class _Part:
         self.rank = np.asarray(rank, dtype=np.int64)
         self.live = self.rank >= 0
         self.partial = not bool(self.live.all())
-        if self.partial:
-            entries = postings.term_of_postings()[self.live[np.asarray(postings.docs)]]
-            self.df = np.bincount(entries, minlength=len(postings.terms))
+        if self.partial:  # live postings per term, from a running count
+            seen = np.zeros(len(postings.docs) + 1, dtype=np.int32)
+            np.cumsum(self.live[np.asarray(postings.docs)], out=seen[1:])
+            self.df = seen[postings.indptr[1:]] - seen[postings.indptr[:-1]]
         else:
             self.df = np.diff(postings.indptr)
         self.length = int(np.asarray(postings.lengths, dtype=np.int64)[self.live].sum())
