@@ -218,3 +218,22 @@ def test_a_reader_whose_segments_are_merged_away_meanwhile_reads_the_new_set(
     whole = build(store.rows()[1])
     assert index.ids == whole.ids
     assert [index.search(q, 10) for q in QUERIES] == [whole.search(q, 10) for q in QUERIES]
+
+
+def test_a_term_store_made_again_beside_old_segments_does_not_take_them(seed_rows, tmp_path):
+    """A deleted term store's file made again counts versions from 1 again: segments
+    saved for the old one at the same version number are another store's."""
+    path = tmp_path / "t.sqlite3"
+    store = TermStore(path)
+    store.put(_copies(seed_rows, "old"))
+    old, _ = ss.update(store, "sig")
+    store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = TermStore(path)
+    store.put(_copies(seed_rows[:5], "new"))
+    assert store.version() == old.version  # the coincidence this guards against
+    assert ss.read(store) is None
+    manifest, parts = ss.update(store, "sig")
+    assert {n for n, _ in manifest.segments}.isdisjoint(n for n, _ in old.segments)
+    _compare(parts, store, QUERIES)

@@ -2,7 +2,7 @@
 deleted (tombstones), and when they are merged.
 
     <store dir>/<store>.bm25/
-        manifest.json   {"version": "42", "signature": "6cfe...", "segments":
+        manifest.json   {"store": "9f1c...", "version": "42", "signature": "6cfe...", "segments":
                           [{"name": "seg-1a2b...", "deleted": [3, 17]}, ...]}
         seg-1a2b.../    one segment (``rag.index.segments``), never changed once written
         lock            held while a process updates the set
@@ -62,8 +62,10 @@ _loaded_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class Manifest:
-    """The live segments of a store's ``version``, each with its deleted positions."""
+    """The live segments of a store's ``version``, each with its deleted positions
+    (``store``: the store's ``identity``)."""
 
+    store: str
     version: str
     signature: str
     segments: list[tuple[str, list[int]]]
@@ -75,13 +77,17 @@ def folder(store: TermStore) -> Path:
 
 
 def read(store: TermStore) -> Manifest | None:
-    """The store's manifest, or None (none written, or unreadable)."""
+    """The store's manifest, or None (none written, unreadable, or another store's: the
+    term store was deleted and made again beside the old segments)."""
     try:
         data = json.loads((folder(store) / "manifest.json").read_text(encoding="utf-8"))
         segments = [(str(s["name"]), [int(i) for i in s["deleted"]]) for s in data["segments"]]
-        return Manifest(str(data["version"]), str(data["signature"]), segments)
+        manifest = Manifest(
+            str(data["store"]), str(data["version"]), str(data["signature"]), segments
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return manifest if manifest.store == store.identity() else None
 
 
 def load(store: TermStore, manifest: Manifest) -> Parts:
@@ -145,13 +151,17 @@ def update(store: TermStore, signature: str) -> tuple[Manifest, Parts]:
             parts = []
         gone = live - ids
         if gone:
-            parts = [(s, keep & ~np.isin(s.ids, list(gone))) for s, keep in parts]
+            parts = [
+                (s, keep & ~np.fromiter((c in gone for c in s.ids), bool, len(s.ids)))
+                for s, keep in parts
+            ]
         if added:
             segment = Segment.of(added)
             segment.save(parent)
             parts.append((segment, np.ones(len(segment.ids), dtype=bool)))
         parts = _compact(parts, parent)
         manifest = Manifest(
+            store.identity(),
             version,
             signature,
             [(s.name, np.flatnonzero(~keep).tolist()) for s, keep in parts],
@@ -210,6 +220,7 @@ def _compact(parts: Parts, parent: Path) -> Parts:
 
 def _write(parent: Path, manifest: Manifest) -> None:
     data = {
+        "store": manifest.store,
         "version": manifest.version,
         "signature": manifest.signature,
         "segments": [{"name": n, "deleted": d} for n, d in manifest.segments],

@@ -32,6 +32,7 @@ import logging
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,17 @@ class TermStore:
         """Set a meta value (``version`` is the store's own: not settable)."""
         with self._db() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def identity(self) -> str:
+        """A random id made with the store's first use of it: a store deleted and made
+        again (its version counting from 1 again) is another store, whose saved BM25
+        segments are not taken for its own."""
+        made = self.meta("identity")
+        if made:  # read first: an INSERT would wait for a writer's transaction
+            return made
+        with self._db() as db:  # of two processes making it, the first wins
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('identity', ?)", (uuid.uuid4().hex,))
+        return self.meta("identity")
 
     def count(self) -> int:
         """Number of chunks with terms."""
