@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import pytest
 
 from rag.config import Settings
 from rag.index import drop_index, open_index
+from rag.index import segment_set as ss
 from rag.index.chunks import ChunkIndex
 from rag.index.connection import connection
 from rag.lexical import LexicalIndex, lexical_index
@@ -57,8 +59,15 @@ def _scratch(tmp_path: Path, corpus: Path) -> LexicalIndex:
     return lexical_index(open_index(settings))
 
 
-def _saved_versions(settings: Settings) -> list[str]:
-    return sorted(p.name for p in (Path(settings.data_dir) / "lexical").glob("*.v*"))
+def _saved(settings: Settings) -> dict[str, int]:
+    """Every file of the saved BM25 segments and manifest, with its modification time."""
+    folders = list((Path(settings.data_dir) / "lexical").glob("*.bm25"))
+    assert len(folders) == 1
+    return {
+        str(p.relative_to(folders[0])): p.stat().st_mtime_ns
+        for p in folders[0].rglob("*")
+        if p.is_file() and p.name != "lock"
+    }
 
 
 def test_incremental_updates_equal_a_build_from_scratch(make_settings, tmp_path):
@@ -103,11 +112,11 @@ def test_an_unchanged_sync_tokenizes_and_builds_nothing(make_settings):
     settings = make_settings(FILES)
     sync_corpus(settings)
     index = open_index(settings)
-    version, saved = index.terms().version(), _saved_versions(settings)
-    assert saved == [f"{index.terms().path.stem}.v{version}"]
+    version, saved = index.terms().version(), _saved(settings)
+    assert "manifest.json" in saved and any(name.startswith("seg-") for name in saved)
     built = lexical_index(index)
     assert sync_corpus(settings).chunks_written == 0
-    assert index.terms().version() == version and _saved_versions(settings) == saved
+    assert index.terms().version() == version and _saved(settings) == saved
     assert lexical_index(index) is built  # the same object: nothing rebuilt or reloaded
 
 
@@ -221,8 +230,7 @@ def test_terms_made_with_other_stop_words_are_made_again(make_settings):
     sync_corpus(settings)
     path = open_index(settings).terms().path
     _age_terms(path)
-    for folder in path.parent.glob(f"{path.stem}.v*"):
-        shutil.rmtree(folder)  # and no scoring structure saved from the right terms
+    shutil.rmtree(path.parent / f"{path.stem}.bm25")  # and no segments of the right terms
     out = _search_elsewhere(settings, "cranes 1961")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().startswith("[('harbour")
@@ -235,11 +243,15 @@ def test_terms_made_with_other_stop_words_are_made_again(make_settings):
 @pytest.mark.slow
 def test_another_process_sees_the_update(make_settings):
     """This process has searched (its BM25 is loaded) when another process ingests a
-    file; its next search finds the new file, from the structure the writer saved."""
+    file; its next search finds the new file, from the one segment the writer saved (the
+    segments it had loaded are kept, not read again)."""
     settings = make_settings(FILES)
     sync_corpus(settings)
     index = open_index(settings)
     assert lexical_index(index).search("zeppelin hangar", 3) == []
+    folder = _folder(settings)
+    loaded = {k: v for k, v in ss._loaded.items() if Path(k).parent == folder}
+    assert loaded
     (settings.corpus_dir / "hangar.txt").write_text(
         "The zeppelin hangar was demolished in 1998.", encoding="utf-8"
     )
@@ -252,6 +264,8 @@ def test_another_process_sees_the_update(make_settings):
     assert proc.returncode == 0, proc.stderr
     hits = lexical_index(index).search("zeppelin hangar", 3)
     assert hits and hits[0][0].startswith("hangar")
+    now = {k: v for k, v in ss._loaded.items() if Path(k).parent == folder}
+    assert len(now) == len(loaded) + 1 and all(now[k] is v for k, v in loaded.items())
     assert _results(lexical_index(index)) == _results(
         _scratch(settings.corpus_dir.parent, settings.corpus_dir)
     )
@@ -297,3 +311,127 @@ def test_a_term_store_that_cannot_be_opened_is_one_clear_error(tmp_path):
     blocker.write_text("not a folder", encoding="utf-8")
     with pytest.raises(IndexStoreError, match="BM25 term store"):
         TermStore(blocker / "lexical" / "x.sqlite3").version()
+
+
+# -- segments (rag.index.segment_set) through sync, Chroma and processes ----------------
+
+
+def _folder(settings: Settings) -> Path:
+    return ss.folder(open_index(settings).terms())
+
+
+def _stats(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each segment file's inode and modification time: a file written again changes."""
+    return {
+        str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.glob("seg-*/**/*")
+        if p.is_file()
+    }
+
+
+def test_sync_adds_a_segment_per_added_file_and_hides_deleted_chunks(make_settings, tmp_path):
+    settings = make_settings(FILES)
+    sync_corpus(settings)
+    index = open_index(settings)
+    assert lexical_index(index).search("zeppelin hangar", 3) == []
+    before = _stats(_folder(settings))
+    (settings.corpus_dir / "hangar.txt").write_text(
+        "The zeppelin hangar was demolished in 1998.", encoding="utf-8"
+    )
+    sync_corpus(settings)
+    after = _stats(_folder(settings))
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert len({k.split("/")[0] for k in after} - {k.split("/")[0] for k in before}) == 1
+    assert lexical_index(index).search("zeppelin hangar", 3)[0][0].startswith("hangar")
+
+    (settings.corpus_dir / "bridge.md").unlink()
+    sync_corpus(settings)
+    assert _stats(_folder(settings)) == after
+    bm25 = lexical_index(index)
+    assert not any(cid.startswith("bridge") for cid, _ in bm25.search("Alpha bridge trains", 10))
+    assert not bm25.knows("Alpha")  # only the deleted file used it
+    assert _results(bm25) == _results(_scratch(tmp_path, settings.corpus_dir))
+
+
+CHILD = r"""
+import os, signal, sys
+from rag import cli
+from rag.index import segment_set, segments
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if sys.argv[1] == "segment":  # its arrays written aside, not yet renamed
+    real = segments.Postings.save
+    def save(self, folder):
+        real(self, folder)
+        if folder.name == "sentences":
+            die()
+    segments.Postings.save = save
+else:  # the segment renamed into place, the manifest not yet replaced
+    segment_set._write = lambda parent, manifest: die()
+sys.exit(cli.main(["ingest", "-q"]))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["segment", "manifest"])
+def test_a_sync_killed_while_it_writes_a_segment_leaves_a_readable_index(
+    make_settings, tmp_path, point
+):
+    settings = make_settings(FILES)
+    sync_corpus(settings)
+    (settings.corpus_dir / "hangar.txt").write_text(
+        "The zeppelin hangar was demolished in 1998.", encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, point],
+        env=_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    if point == "segment":  # the kill landed mid-write: the half-written folder is there
+        assert list(_folder(settings).glob("tmp-*"))
+    # Another process reads the index as the store has it (the new file's chunks were
+    # stored before the kill), and the next sync leaves only what its manifest names.
+    out = _search_elsewhere(settings, "zeppelin hangar")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("[('hangar")
+    sync_corpus(settings)
+    folder = _folder(settings)
+    manifest = ss.read(open_index(settings).terms())
+    assert manifest is not None
+    assert {p.name for p in folder.glob("seg-*")} == {n for n, _ in manifest.segments}
+    assert not list(folder.glob("tmp-*"))
+    index = open_index(settings)
+    assert _results(lexical_index(index)) == _results(_scratch(tmp_path, settings.corpus_dir))
+
+
+@pytest.mark.slow
+def test_an_index_saved_before_segments_is_upgraded_once(make_settings, tmp_path):
+    """Code before segments saved bm25s arrays in ``<store>.v<version>/``: the first
+    process of the new code derives segments from the term store (no tokenizing), says
+    so once, and removes the old folders."""
+    settings = make_settings(FILES)
+    sync_corpus(settings)
+    store = open_index(settings).terms()
+    shutil.rmtree(ss.folder(store))
+    old = store.path.parent / f"{store.path.stem}.v{store.version()}"
+    (old / "chunks").mkdir(parents=True)
+    (old / "done").write_text(store.version(), encoding="ascii")
+    code = (
+        "import logging\nlogging.basicConfig(level=logging.INFO)\n"
+        "from rag.config import Settings\nfrom rag.index import open_index\n"
+        "from rag.lexical import lexical_index\n"
+        "print(lexical_index(open_index(Settings.from_env())).search('cranes 1961', 3))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(settings), capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("[('harbour")
+    assert out.stderr.count("upgrading the index's scoring structure to segments") == 1
+    assert "BM25: tokenizing" not in out.stderr and not old.exists()
+    assert os.path.exists(ss.folder(store) / "manifest.json")

@@ -22,7 +22,9 @@ retried once on a freshly opened client before its error reaches the user.
 Modules: ``connection`` (clients, one per location, and the writer lock), ``chunks``
 (``ChunkIndex``, ``open_index``, ``drop_index``), ``records`` (metadata <-> objects),
 ``terms`` (each chunk's BM25 terms, in sqlite next to the index or in a per-machine cache
-for a server) and ``bm25`` (the BM25 scoring structure kept in step with the collection).
+for a server), ``segments`` (the BM25 term counts of a batch of chunks), ``segment_set``
+(the live segments on disk: tombstones, merges) and ``bm25`` (BM25 kept in step with the
+collection, across processes).
 """
 
 from rag.index.chunks import ChunkIndex, drop_index, open_index

@@ -4,19 +4,26 @@ Writes (``ChunkIndex.upsert``/``delete``) change Chroma first, then the term sto
 (``rag.index.terms``), so a crash between the two leaves a chunk in Chroma without terms
 (its file's manifest entry is not written yet: the next sync writes both again) or, in a
 delete, terms of a chunk Chroma lost. At the end of every sync ``refresh`` compares the
-two id sets and repairs either case, then builds the scoring structure once from the
-stored terms and saves it beside them (``<store>.v<version>/``), for every process:
+two id sets and repairs either case, then brings the saved BM25 segments up to the
+store's version (``rag.index.segment_set``, beside the store in ``<store>.bm25/``), for
+every process:
 
     refresh(index, chroma_ids)       # the writer, at the end of a sync (under its lock)
-    bm25 = current(index)            # a reader: loads the saved structure of the
-                                     # store's version, or keeps its own while another
-                                     # process is writing
+    bm25 = current(index)            # a reader: loads the saved segments of the store's
+                                     # version, or keeps its own while another process
+                                     # is writing
 
-A sync that changes nothing changes no version: nothing is tokenized, built or loaded.
-Terms made under other stop words or stemmers than the language files' (the store's
-recorded ``rag.lexical.terms_signature``) are made again, once, by ``reconcile``.
-One file added to a large index tokenizes that file's chunks only; the scoring structure
-(bm25s's sparse matrix, no tokenizing) is rebuilt from the stored terms.
+The segments hold raw term frequencies (``rag.index.segments``) and the query's weights
+are computed from statistics summed over them (``rag.lexical.LexicalIndex``), so a sync
+that adds a file writes one segment of that file's chunks and one that deletes a file
+marks its chunks deleted: nothing else is rebuilt or tokenized (bm25s's whole rebuild
+took ~83 s wall at 108k chunks for any change; bench/README.md). A reader loads only the
+segments it has not loaded yet. A sync that changes nothing changes no version: nothing
+is tokenized, written or loaded. Terms made under other stop words or stemmers than the
+language files' (the store's recorded ``rag.lexical.terms_signature``) are made again,
+once, by ``reconcile``, and the segments derived again from them. An index saved before
+segments (``<store>.v<version>/`` folders of bm25s arrays) gets its segments derived from
+the term store once, on first use, with a warning in the log; the old folders are removed.
 
 With a Chroma server, each client's term store is a local cache of the server's
 collection. A sync publishes a new ``lexical_generation`` in the collection's metadata;
@@ -26,7 +33,6 @@ with the server (only new chunks are fetched and tokenized) before searching.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shutil
 import threading
@@ -34,6 +40,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag.index import segment_set
 from rag.index.terms import TermStore
 from rag.lexical import LexicalIndex, build, chunk_terms, terms_signature
 
@@ -53,6 +60,9 @@ SIGNATURE_KEY = "terms_signature"
 #: not tokenized again, which at 100k chunks would take minutes, unless the lists change.
 _UNRECORDED = "6cfec34375d2b768"
 _PAGE = 500
+#: Loads tried before updating: a merge by another process may remove the segments of
+#: the manifest just read, once per try.
+_RETRIES = 3
 
 _cache: dict[str, tuple[str, LexicalIndex]] = {}  # store path -> (version, index)
 _lock = threading.RLock()
@@ -170,7 +180,8 @@ def reconcile(
 
 
 def drop(store_path: Path) -> None:
-    """Delete a term store and its saved structures (its collection was dropped)."""
+    """Delete a term store and its saved segments (its collection was dropped); also
+    the ``.v<version>`` structures code before segments saved."""
     from rag.index.terms import forget
 
     with _lock:
@@ -178,6 +189,7 @@ def drop(store_path: Path) -> None:
     forget(store_path)
     for folder in store_path.parent.glob(f"{store_path.stem}.v*"):
         shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(store_path.parent / f"{store_path.stem}.bm25", ignore_errors=True)
 
 
 def _follow(index: ChunkIndex, store: TermStore) -> None:
@@ -192,69 +204,25 @@ def _follow(index: ChunkIndex, store: TermStore) -> None:
 
 
 def _load_or_build(store: TermStore, *, stale_ok: bool) -> tuple[str, LexicalIndex]:
-    """The saved structure of the store's version, else (``stale_ok``: while another
-    process writes) the newest saved one, else one built from the stored terms and saved."""
-    saved = _saved(store)
-    version = store.version()
-    candidates = [version, *(sorted(saved, key=int, reverse=True) if stale_ok else [])]
-    for v in candidates:
-        if v in saved:
-            try:
-                return v, _load(saved[v])
-            except (OSError, ValueError) as exc:  # removed or half-written meanwhile
-                log.info("cannot load the BM25 structure %s (%s): building it", saved[v], exc)
-    version, rows = store.rows()
-    built = build(rows)
-    log.info(
-        "built BM25 over %d chunks, %d sentences",
-        len(built.ids),
-        len(built.sentences.ids) if built.sentences else 0,
-    )
-    _save(store, version, built)
-    return version, built
-
-
-def _saved(store: TermStore) -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    for folder in store.path.parent.glob(f"{store.path.stem}.v*"):
-        v = folder.name.rsplit(".v", 1)[-1]
-        if v.isdigit() and (folder / "done").exists():
-            out[v] = folder
-    return out
-
-
-def _load(folder: Path) -> LexicalIndex:
-    import numpy as np
-
-    loaded = LexicalIndex.load(folder / "chunks")
-    owners = np.load(folder / "sentences" / "owners.npy").tolist()
-    loaded.sentences = LexicalIndex.load(folder / "sentences", [loaded.ids[i] for i in owners])
-    return loaded
-
-
-def _save(store: TermStore, version: str, built: LexicalIndex) -> None:
-    """Save as ``<store>.v<version>`` (written aside, then renamed: readers see all or
-    nothing) and remove older versions. A store in a read-only place is not saved."""
-    final = store.path.parent / f"{store.path.stem}.v{version}"
-    tmp = store.path.parent / f"{store.path.stem}.tmp-{uuid.uuid4().hex[:8]}"
+    """The saved segments of the store's version, else (``stale_ok``: while another
+    process writes) the newest saved ones, else the saved ones brought up to the store's
+    rows (``segment_set.update``: one new segment of the added chunks, tombstones for the
+    deleted), else, in a folder that cannot be written, a build in memory."""
+    for _ in range(_RETRIES):
+        manifest = segment_set.read(store)
+        if manifest is None:
+            break
+        fresh = manifest.version == store.version() and manifest.signature == _recorded(store)
+        if not (fresh or stale_ok):
+            break
+        try:
+            return manifest.version, LexicalIndex.of_segments(segment_set.load(store, manifest))
+        except (OSError, ValueError) as exc:  # merged away meanwhile: read the new manifest
+            log.info("cannot load BM25 segments of version %s (%s)", manifest.version, exc)
     try:
-        import numpy as np
-
-        built.save(tmp / "chunks")
-        # A sentence's id is its chunk's: saved as a position in the chunk ids (600k
-        # sentence ids as JSON strings took ~50 MB more of every reader's memory).
-        sentences = built.sentences or LexicalIndex([], [])
-        sentences.save(tmp / "sentences", with_ids=False)
-        position = {cid: i for i, cid in enumerate(built.ids)}
-        owners = np.array([position[cid] for cid in sentences.ids], dtype=np.int32)
-        np.save(tmp / "sentences" / "owners.npy", owners)
-        (tmp / "done").write_text(version, encoding="ascii")
-        tmp.rename(final)
+        manifest, parts = segment_set.update(store, _recorded(store))
     except OSError as exc:
-        log.info("BM25 structure not saved (%s)", exc)
-        shutil.rmtree(tmp, ignore_errors=True)
-        return
-    for v, folder in _saved(store).items():
-        if v != version:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(folder)
+        log.info("BM25 segments not saved (%s): built in memory", exc)
+        version, rows = store.rows()
+        return version, build(rows)
+    return manifest.version, LexicalIndex.of_segments(parts)

@@ -9,9 +9,9 @@ a chunk), so each chunk is tokenized once, when it is written, and its terms kep
                                                transaction); source: the collection
                                                generation a server-mode cache reflects
 
-``rag.lexical`` builds the BM25 scoring structure from these rows (no tokenizing) and
-rebuilds it only when ``version`` changed. Chunk ids are content hashes, so a row never
-describes other text than the chunk of that id.
+``rag.index.segment_set`` counts the terms of the rows a sync added into one new BM25
+segment (no tokenizing), and does nothing while ``version`` is unchanged. Chunk ids are
+content hashes, so a row never describes other text than the chunk of that id.
 
 Where it lives: a local index keeps it in the data folder,
 ``<data dir>/lexical/<collection id>.sqlite3``, shared by every process of that folder (the
@@ -32,7 +32,8 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,8 @@ CREATE TABLE IF NOT EXISTS chunks (id TEXT PRIMARY KEY, terms TEXT NOT NULL,
                                    sentences TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+#: Ids per ``IN (...)`` query: under sqlite's default limit of 999 variables.
+_BATCH = 500
 
 
 class TermStore:
@@ -95,6 +98,17 @@ class TermStore:
         with self._db() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def identity(self) -> str:
+        """A random id made with the store's first use of it: a store deleted and made
+        again (its version counting from 1 again) is another store, whose saved BM25
+        segments are not taken for its own."""
+        made = self.meta("identity")
+        if made:  # read first: an INSERT would wait for a writer's transaction
+            return made
+        with self._db() as db:  # of two processes making it, the first wins
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('identity', ?)", (uuid.uuid4().hex,))
+        return self.meta("identity")
+
     def count(self) -> int:
         """Number of chunks with terms."""
         with self._db() as db:
@@ -139,6 +153,30 @@ class TermStore:
             finally:
                 db.execute("COMMIT")
         return (row[0] if row else "0"), rows
+
+    def changes(self, known: Collection[str]) -> tuple[str, set[str], list[tuple[str, str, str]]]:
+        """(version, every id, the rows of the ids not in ``known``, in id order), read in
+        one snapshot: what BM25 segments lack (``rag.index.segment_set``)."""
+        with self._db() as db:
+            db.execute("BEGIN")
+            try:
+                row = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+                ids = {r[0] for r in db.execute("SELECT id FROM chunks")}
+                missing = sorted(ids.difference(known))
+                if len(missing) == len(ids):
+                    rows = db.execute("SELECT id, terms, sentences FROM chunks ORDER BY id")
+                    found = rows.fetchall()
+                else:
+                    found = []
+                    for i in range(0, len(missing), _BATCH):
+                        part = missing[i : i + _BATCH]
+                        marks = ",".join("?" * len(part))
+                        sql = f"SELECT id, terms, sentences FROM chunks WHERE id IN ({marks})"
+                        found += db.execute(sql, part).fetchall()
+                    found.sort()
+            finally:
+                db.execute("COMMIT")
+        return (row[0] if row else "0"), ids, found
 
     def close(self) -> None:
         """Close this thread's connection."""
