@@ -19,7 +19,7 @@ def test_a_busy_process_is_seen_and_this_process_own_work_is_not():
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         time.sleep(1.5)
-        assert watch.others() > 0.6
+        spinning = watch.others()
     finally:
         busy.kill()
         busy.wait()
@@ -27,7 +27,10 @@ def test_a_busy_process_is_seen_and_this_process_own_work_is_not():
     deadline = time.monotonic() + 1.0
     while time.monotonic() < deadline:
         pass  # this process's own work
-    assert watch.others() < 0.4
+    own = watch.others()
+    # Relative to each other, so a machine's background load does not decide the test.
+    assert spinning is not None and own is not None
+    assert spinning > 0.6 and own < spinning - 0.5, (spinning, own)
 
 
 def test_a_window_too_short_to_measure_keeps_the_last_reading():
