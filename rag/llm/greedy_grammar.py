@@ -42,8 +42,7 @@ class GreedyGrammar:
         if not self._grammar:
             raise ValueError("llama.cpp could not build the grammar")
         self._one = np.zeros(1, dtype=_TOKEN_DATA)
-        self._all = np.zeros(self.n_vocab, dtype=_TOKEN_DATA)
-        self._all["id"] = np.arange(self.n_vocab, dtype=np.intc)
+        self._all: np.ndarray | None = None  # the whole vocabulary, made at the first refusal
         self.steps = 0
         self.full_passes = 0  # steps where the best token was refused
 
@@ -71,6 +70,9 @@ class GreedyGrammar:
         self.steps += 1
         if not np.isfinite(self._one[0]["logit"]):
             self.full_passes += 1
+            if self._all is None:
+                self._all = np.zeros(self.n_vocab, dtype=_TOKEN_DATA)
+                self._all["id"] = np.arange(self.n_vocab, dtype=np.intc)
             self._all["logit"] = logits
             self._judge(self._all)
             best = int(np.argmax(self._all["logit"]))
